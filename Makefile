@@ -1,0 +1,28 @@
+# Two commands do all the set-up on a fresh machine (Python 3.10+ with venv):
+#   make up     installs into .venv if needed, then runs the main job
+#   make test   installs into .venv if needed, then runs the test suite
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+
+.PHONY: install up test bench lint
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(BIN)/.installed
+
+up: install
+	$(BIN)/evidence up
+
+test: install
+	$(BIN)/python -m pytest -q $(ARGS)
+
+bench: install
+	$(BIN)/python bench/ingest.py
+
+lint: install
+	$(BIN)/ruff check .

@@ -1,0 +1,214 @@
+"""Write article records (the plain dicts `harvest/` produces) into the database.
+
+A batch is one transaction. Re-saving a record that has not changed writes nothing;
+a changed record replaces the stored one whole (children included) and moves
+`last_updated`; a record older than the stored version (by `date_revised`) is skipped,
+so replaying an old file never undoes a newer one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
+from datetime import datetime, timezone
+from functools import lru_cache
+from typing import Any
+
+from sqlite_utils import Database
+
+from db.schema import ARTICLE_CHILDREN, TABLES
+
+# Article columns filled straight from the record, in schema order.
+_DIRECT = [c for c in TABLES["articles"]["columns"]
+           if c not in ("publication_types", "mesh_terms", "keywords", "content_hash",
+                        "first_seen", "last_updated")]
+_ARTICLE_COLUMNS = list(TABLES["articles"]["columns"])
+_UPSERT_SET = ", ".join(f"{c} = excluded.{c}" for c in _ARTICLE_COLUMNS
+                        if c not in ("pmid", "first_seen"))
+# Rows per INSERT statement: FTS5 flushes its pending index at every statement that fires
+# its trigger, so one statement per row costs three times as much as many rows at once.
+_MAX_VARIABLES = 32766  # SQLite's default since 3.32; older builds allow 999
+
+
+def _rows_per_upsert(db: Database) -> int:
+    getlimit = getattr(db.conn, "getlimit", None)  # Python 3.11+
+    limit = getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) if getlimit else 999
+    return max(1, min(limit, _MAX_VARIABLES) // len(_ARTICLE_COLUMNS))
+_CHUNK = 500  # ids per IN (...) query
+
+
+@dataclass
+class SaveCounts:
+    """What a save did, record by record."""
+
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0  # older than the stored version
+    deleted: int = 0
+
+    def add(self, other: SaveCounts) -> None:
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+    @property
+    def total(self) -> int:
+        return self.new + self.updated + self.unchanged + self.skipped
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def content_hash(record: dict[str, Any]) -> str:
+    encoded = json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.blake2b(encoded.encode(), digest_size=16).hexdigest()
+
+
+def author_key(author: dict[str, Any]) -> tuple[int, str]:
+    """A stable id and display name for an author as PubMed names them."""
+    parts = [author.get(k) or "" for k in ("last_name", "fore_name", "initials", "suffix",
+                                            "collective_name")]
+    digest = hashlib.blake2b("\x1f".join(parts).lower().encode(), digest_size=8).digest()
+    name = author.get("collective_name") or " ".join(
+        p for p in (author.get("last_name"), author.get("initials") or author.get("fore_name"),
+                    author.get("suffix")) if p)
+    return int.from_bytes(digest, "big", signed=True), name
+
+
+@lru_cache(maxsize=8)
+def _upsert_articles_sql(rows: int) -> str:
+    one = f"({', '.join('?' * len(_ARTICLE_COLUMNS))})"
+    return (f"INSERT INTO articles ({', '.join(_ARTICLE_COLUMNS)}) VALUES "
+            f"{', '.join([one] * rows)} ON CONFLICT(pmid) DO UPDATE SET {_UPSERT_SET}")
+
+
+def _json(items: list) -> str:
+    return json.dumps(items, ensure_ascii=False) if items else "[]"
+
+
+def _chunks(items: list, size: int = _CHUNK) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _stored(db: Database, pmids: list[int]) -> dict[int, tuple[str, str | None]]:
+    stored: dict[int, tuple[str, str | None]] = {}
+    for chunk in _chunks(pmids):
+        rows = db.execute(
+            f"SELECT pmid, content_hash, date_revised FROM articles "
+            f"WHERE pmid IN ({', '.join('?' * len(chunk))})", chunk)
+        stored.update({pmid: (digest, revised) for pmid, digest, revised in rows})
+    return stored
+
+
+def _delete_children(db: Database, pmids: list[int]) -> None:
+    for chunk in _chunks(pmids):
+        marks = ", ".join("?" * len(chunk))
+        for table in ARTICLE_CHILDREN:
+            db.execute(f"DELETE FROM {table} WHERE pmid IN ({marks})", chunk)
+
+
+def _article_row(record: dict[str, Any], digest: str, now: str) -> list[Any]:
+    row = {c: record.get(c) for c in _DIRECT}
+    for flag in ("is_local_id", "is_retracted", "has_abstract"):
+        row[flag] = int(bool(row[flag]))
+    row["publication_types"] = _json([p["name"] for p in record["publication_types"]])
+    row["mesh_terms"] = _json([m["descriptor"] for m in record["mesh"]])
+    row["keywords"] = _json(record["keywords"])
+    row["content_hash"] = digest
+    row["first_seen"] = now
+    row["last_updated"] = now
+    return [row[c] for c in _ARTICLE_COLUMNS]
+
+
+def _write(db: Database, records: list[dict[str, Any]], digests: list[str], now: str) -> None:
+    authors, article_authors, terms, article_mesh = {}, [], {}, []
+    types, article_types, sections, comments = {}, [], [], []
+    for record in records:
+        pmid = record["pmid"]
+        for position, author in enumerate(record["authors"], 1):
+            author_id, name = author_key(author)
+            authors[author_id] = (author_id, name, author["last_name"], author["fore_name"],
+                                  author["initials"], author["suffix"], author["collective_name"])
+            article_authors.append((pmid, position, author_id, author["orcid"],
+                                    _json(author["affiliations"])))
+        seen_descriptors = set()
+        for heading in record["mesh"]:
+            name = heading["descriptor"]
+            if name in seen_descriptors:
+                continue
+            seen_descriptors.add(name)
+            terms.setdefault(name, (name, heading["ui"]))
+            qualifiers = [q["name"] for q in heading["qualifiers"]]
+            major = [q["name"] for q in heading["qualifiers"] if q["major"]]
+            article_mesh.append((pmid, name, int(heading["major"] or bool(major)),
+                                 int(heading["major"]), _json(qualifiers), _json(major)))
+        for kind in {p["name"]: p for p in record["publication_types"]}.values():
+            types.setdefault(kind["name"], (kind["name"], kind["ui"]))
+            article_types.append((pmid, kind["name"]))
+        for position, section in enumerate(record["sections"], 1):
+            sections.append((pmid, position, section["label"], section["nlm_category"],
+                             section["text"]))
+        for position, item in enumerate(record["comments_corrections"], 1):
+            comments.append((pmid, position, item["ref_type"], item["ref_pmid"], item["ref_source"]))
+
+    conn = db.conn
+    rows = [_article_row(r, d, now) for r, d in zip(records, digests, strict=True)]
+    for chunk in _chunks(rows, _rows_per_upsert(db)):
+        conn.execute(_upsert_articles_sql(len(chunk)), [value for row in chunk for value in row])
+    conn.executemany("INSERT OR IGNORE INTO authors VALUES (?, ?, ?, ?, ?, ?, ?)", authors.values())
+    conn.executemany("INSERT INTO article_authors VALUES (?, ?, ?, ?, ?)", article_authors)
+    conn.executemany("INSERT OR IGNORE INTO mesh_terms VALUES (?, ?)", terms.values())
+    conn.executemany("INSERT INTO article_mesh VALUES (?, ?, ?, ?, ?, ?)", article_mesh)
+    conn.executemany("INSERT OR IGNORE INTO publication_types VALUES (?, ?)", types.values())
+    conn.executemany("INSERT INTO article_publication_types VALUES (?, ?)", article_types)
+    conn.executemany("INSERT INTO abstract_sections VALUES (?, ?, ?, ?, ?)", sections)
+    conn.executemany("INSERT INTO comments_corrections VALUES (?, ?, ?, ?, ?)", comments)
+
+
+def save_articles(db: Database, records: Iterable[dict[str, Any]],
+                  now: str | None = None) -> SaveCounts:
+    """Upsert a batch of article records in one transaction."""
+    now = now or utc_now()
+    latest: dict[int, dict[str, Any]] = {}
+    for record in records:  # within a batch the later copy of a PMID wins
+        latest[record["pmid"]] = record
+    batch = list(latest.values())
+    counts = SaveCounts()
+    with db.atomic():
+        stored = _stored(db, [r["pmid"] for r in batch])
+        changed, digests, replaced = [], [], []
+        for record in batch:
+            digest = content_hash(record)
+            previous = stored.get(record["pmid"])
+            if previous is None:
+                counts.new += 1
+            elif previous[0] == digest:
+                counts.unchanged += 1
+                continue
+            elif previous[1] and record["date_revised"] and record["date_revised"] < previous[1]:
+                counts.skipped += 1
+                continue
+            else:
+                counts.updated += 1
+                replaced.append(record["pmid"])
+            changed.append(record)
+            digests.append(digest)
+        _delete_children(db, replaced)
+        _write(db, changed, digests, now)
+    return counts
+
+
+def delete_articles(db: Database, pmids: Iterable[int]) -> int:
+    """Remove withdrawn articles and everything hanging off them; returns how many existed."""
+    wanted = sorted(set(pmids))
+    with db.atomic():
+        present = list(_stored(db, wanted))
+        _delete_children(db, present)
+        for chunk in _chunks(present):
+            db.execute(f"DELETE FROM articles WHERE pmid IN ({', '.join('?' * len(chunk))})", chunk)
+    return len(present)

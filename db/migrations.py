@@ -1,0 +1,11 @@
+"""Changes to existing databases that adding tables or columns cannot express.
+
+`ensure_db_shape` creates whatever `db/schema.py` declares and a database lacks; a
+rename, a backfill or a type change goes here instead, as a function registered with
+`@MIGRATIONS()`. sqlite-utils records each applied migration in `_sqlite_migrations`
+and runs it, in its own transaction, exactly once per database.
+"""
+
+from sqlite_utils.migrations import Migrations
+
+MIGRATIONS = Migrations("evidence")

@@ -1,0 +1,173 @@
+"""The database's shape, declared once as data and applied by `ensure_db_shape`.
+
+Adding a table or a column here is enough: `ensure_db_shape` creates what an existing
+database lacks. Changes that cannot be expressed by adding (renames, backfills, type
+changes) go in `db/migrations.py` as sqlite-utils migrations.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlite_utils import Database
+
+from db.migrations import MIGRATIONS
+
+# table -> {"columns": {name: type}, "pk": column or tuple, "foreign_keys": [(column, table, column)]}
+TABLES: dict[str, dict[str, Any]] = {
+    "articles": {
+        "columns": {
+            "pmid": int,
+            "pmid_version": int,
+            "record_type": str,  # article | book
+            "title": str,
+            "abstract": str,  # plain text; sections as "LABEL: text", one per line
+            "journal": str,
+            "iso_abbreviation": str,
+            "volume": str,
+            "issue": str,
+            "pages": str,
+            "pub_year": int,
+            "pub_date": str,  # ISO, as precise as the record allows: 2013, 2013-02, 2013-02-12
+            "pub_date_text": str,  # as printed: "1998 Dec-1999 Jan", "1990 Spring"
+            "article_date": str,  # electronic publication date
+            "entrez_date": str,
+            "date_revised": str,
+            "doi": str,
+            "pmc": str,
+            "language": str,
+            "status": str,
+            "publication_status": str,
+            "is_local_id": int,  # 1: the pmid is a local identifier, not a PubMed ID
+            "is_retracted": int,
+            "has_abstract": int,
+            "publication_types": str,  # JSON array, for Datasette array facets
+            "mesh_terms": str,  # JSON array of descriptor names
+            "keywords": str,  # JSON array
+            "content_hash": str,  # of the parsed record: tells a new version from a re-import
+            "first_seen": str,
+            "last_updated": str,
+        },
+        "pk": "pmid",
+    },
+    "authors": {
+        "columns": {
+            "id": int,  # stable hash of the name fields
+            "name": str,
+            "last_name": str,
+            "fore_name": str,
+            "initials": str,
+            "suffix": str,
+            "collective_name": str,
+        },
+        "pk": "id",
+    },
+    "article_authors": {
+        "columns": {
+            "pmid": int,
+            "position": int,
+            "author_id": int,
+            "orcid": str,
+            "affiliations": str,  # JSON array: every affiliation given for this author here
+        },
+        "pk": ("pmid", "position"),
+        "foreign_keys": [("pmid", "articles", "pmid"), ("author_id", "authors", "id")],
+    },
+    "mesh_terms": {
+        "columns": {"name": str, "ui": str},
+        "pk": "name",
+    },
+    "article_mesh": {
+        "columns": {
+            "pmid": int,
+            "descriptor": str,
+            "is_major_topic": int,  # the descriptor or any of its qualifiers is a major topic
+            "descriptor_major": int,
+            "qualifiers": str,  # JSON array of qualifier names
+            "major_qualifiers": str,  # JSON array of the qualifiers marked major
+        },
+        "pk": ("pmid", "descriptor"),
+        "foreign_keys": [("pmid", "articles", "pmid"), ("descriptor", "mesh_terms", "name")],
+    },
+    "publication_types": {
+        "columns": {"name": str, "ui": str},
+        "pk": "name",
+    },
+    "article_publication_types": {
+        "columns": {"pmid": int, "publication_type": str},
+        "pk": ("pmid", "publication_type"),
+        "foreign_keys": [("pmid", "articles", "pmid"),
+                         ("publication_type", "publication_types", "name")],
+    },
+    "abstract_sections": {
+        "columns": {"pmid": int, "position": int, "label": str, "nlm_category": str, "text": str},
+        "pk": ("pmid", "position"),
+        "foreign_keys": [("pmid", "articles", "pmid")],
+    },
+    "comments_corrections": {
+        "columns": {"pmid": int, "position": int, "ref_type": str, "ref_pmid": int,
+                    "ref_source": str},
+        "pk": ("pmid", "position"),
+        "foreign_keys": [("pmid", "articles", "pmid")],
+    },
+    "harvest_runs": {
+        "columns": {
+            "id": int,
+            "topic": str,
+            "query": str,
+            "query_translation": str,
+            "mindate": str,
+            "maxdate": str,
+            "started_at": str,
+            "finished_at": str,
+            "status": str,  # running | ok | failed
+            "found": int,
+            "new": int,
+            "updated": int,
+            "deleted": int,
+            "requests": int,
+            "retries": int,
+            "warnings": str,  # JSON array
+            "error": str,
+        },
+        "pk": "id",
+    },
+}
+
+# Child tables of an article: replaced whole when a newer version of the record arrives.
+ARTICLE_CHILDREN = ("article_authors", "article_mesh", "article_publication_types",
+                    "abstract_sections", "comments_corrections")
+
+INDEXES = [
+    ("article_authors", ["author_id"]),
+    ("article_mesh", ["descriptor"]),
+    ("article_publication_types", ["publication_type"]),
+    ("comments_corrections", ["ref_pmid"]),
+    ("articles", ["pub_year"]),
+    ("articles", ["last_updated"]),
+]
+
+FTS = {"articles": ["title", "abstract"]}
+
+
+def ensure_db_shape(db: Database) -> None:
+    """Bring any database, new or old, to the declared shape. Safe to call every time."""
+    db.enable_wal()
+    db.execute("PRAGMA foreign_keys = ON")
+    with db.atomic():
+        for name, spec in TABLES.items():
+            table = db.table(name)
+            if not table.exists():
+                table.create(spec["columns"], pk=spec["pk"],
+                             foreign_keys=spec.get("foreign_keys", []))
+                continue
+            for column, kind in spec["columns"].items():
+                if column not in table.columns_dict:
+                    table.add_column(column, kind)
+        for name, columns in INDEXES:
+            db.table(name).create_index(columns, if_not_exists=True)
+    MIGRATIONS.apply(db)
+    for name, columns in FTS.items():
+        if not db.table(f"{name}_fts").exists():
+            db.table(name).enable_fts(columns, fts_version="FTS5", create_triggers=True,
+                                      tokenize="porter")

@@ -1,0 +1,447 @@
+"""Stream PubMed XML into plain article records.
+
+Reads what NCBI ships: efetch responses and annual baseline/update files
+(`PubmedArticleSet`, with `PubmedArticle`, `PubmedBookArticle` and `DeleteCitation`)
+and old MEDLINE files (`MedlineCitationSet`), plain or gzip-compressed. Records are
+yielded one at a time and each element is freed once read, so memory stays flat
+whatever the file's size.
+
+The parser is safe by default: it never loads a DTD, never touches the network, and
+refuses documents that declare entities (XXE and "billion laughs"), which genuine
+PubMed XML never does.
+
+A record is a plain dict (see `ARTICLE_FIELDS` for its top-level keys); `db/` stores it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+import zlib
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from lxml import etree
+
+ROOT_TAGS = ("PubmedArticleSet", "MedlineCitationSet", "PubmedBookArticleSet")
+RECORD_TAGS = ("PubmedArticle", "PubmedBookArticle", "MedlineCitation", "DeleteCitation")
+
+ARTICLE_FIELDS = (
+    "pmid", "pmid_version", "record_type", "title", "abstract", "journal",
+    "iso_abbreviation", "volume", "issue", "pages", "pub_year", "pub_date",
+    "pub_date_text", "article_date", "entrez_date", "date_revised", "doi", "pmc",
+    "language", "status", "publication_status", "is_local_id", "is_retracted",
+    "has_abstract", "keywords", "authors", "mesh", "publication_types", "sections",
+    "comments_corrections",
+)
+
+MONTHS = {m: i for i, m in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
+RETRACTED_TYPE = "Retracted Publication"
+COMMENT_TYPES = (
+    "CommentOn", "CommentIn", "ErratumIn", "ErratumFor", "PartialRetractionIn",
+    "PartialRetractionOf", "RepublishedFrom", "RepublishedIn", "RetractionOf",
+    "RetractionIn", "UpdateIn", "UpdateOf", "SummaryForPatientsIn", "OriginalReportIn",
+    "ReprintOf", "ReprintIn", "ExpressionOfConcernIn", "ExpressionOfConcernFor",
+)
+
+
+class PubmedXMLError(ValueError):
+    """Input that is not safe, well-formed PubMed XML. The message says where it broke."""
+
+
+@dataclass(frozen=True)
+class Deletion:
+    """A `DeleteCitation` element: NLM withdrew these PMIDs."""
+
+    pmids: tuple[int, ...]
+
+
+def iter_pubmed(source: str | Path | IO[bytes]) -> Iterator[dict[str, Any] | Deletion]:
+    """Yield article records and deletions from a PubMed XML file, in file order.
+
+    `source` is a path or a seekable binary file, plain or gzip-compressed. Raises
+    PubmedXMLError for input that is not PubMed XML, is malformed or truncated, or
+    declares entities; records yielded before the error are good.
+    """
+    with _opened(source) as stream:
+        try:
+            yield from _iter_stream(stream)
+        except etree.XMLSyntaxError as exc:
+            raise PubmedXMLError(_syntax_message(exc)) from None
+        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            raise PubmedXMLError(f"truncated or corrupt gzip data ({exc})") from None
+
+
+@contextmanager
+def _opened(source: str | Path | IO[bytes]) -> Iterator[IO[bytes]]:
+    with ExitStack() as stack:
+        raw = stack.enter_context(open(source, "rb")) if isinstance(source, (str, Path)) else source
+        compressed = raw.read(2) == b"\x1f\x8b"
+        raw.seek(0)
+        yield stack.enter_context(gzip.GzipFile(fileobj=raw, mode="rb")) if compressed else raw
+
+
+def _syntax_message(exc: etree.XMLSyntaxError) -> str:
+    line, column = exc.position if exc.position else (exc.lineno, 0)
+    msg = (exc.msg or str(exc)).strip()
+    if "Premature end of data" in msg or ("EndTag" in msg and "not found" in msg):
+        return f"truncated XML at line {line}, column {column}: {msg}"
+    if line <= 1 and column <= 1:
+        return f"not XML (line {line}, column {column}): {msg}"
+    return f"malformed XML at line {line}, column {column}: {msg}"
+
+
+def _iter_stream(stream: IO[bytes]) -> Iterator[dict[str, Any] | Deletion]:
+    context = etree.iterparse(
+        stream, events=("start", "end"), tag=ROOT_TAGS + RECORD_TAGS,
+        resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False,
+        remove_comments=True, remove_pis=True,
+    )
+    root_tag = None
+    for event, elem in context:
+        if event == "start":
+            if root_tag is None:
+                root_tag = _check_root(elem)
+            continue
+        parent = elem.getparent()
+        if parent is None or parent.getparent() is not None:
+            continue  # the root itself, or a MedlineCitation inside a PubmedArticle
+        if elem.tag == "DeleteCitation":
+            yield Deletion(tuple(int(p.text) for p in elem.iter("PMID") if _int(p.text)))
+        elif elem.tag == "PubmedBookArticle":
+            yield _book_record(elem)
+        elif elem.tag == "PubmedArticle":
+            yield _article_record(elem.find("MedlineCitation"), elem.find("PubmedData"))
+        else:
+            yield _article_record(elem, None)
+        elem.clear(keep_tail=True)
+        while elem.getprevious() is not None:
+            del parent[0]
+    if root_tag is None:
+        found = context.root.tag if context.root is not None else "nothing"
+        raise PubmedXMLError(
+            f"not PubMed XML: the root element is <{found}>, expected one of "
+            + ", ".join(f"<{t}>" for t in ROOT_TAGS))
+
+
+def _check_root(elem: etree._Element) -> str:
+    if elem.getparent() is not None:
+        raise PubmedXMLError(f"not PubMed XML: <{elem.tag}> found outside a PubMed set element")
+    dtd = elem.getroottree().docinfo.internalDTD
+    entities = [e.name for e in dtd.iterentities()] if dtd is not None else []
+    if entities:
+        raise PubmedXMLError(
+            "refused: the document declares XML entities (" + ", ".join(entities[:3])
+            + "); PubMed XML never does, and expanding them is unsafe (XXE, entity bombs)")
+    return elem.tag
+
+
+# --- text and numbers ------------------------------------------------------------
+
+def _text(elem: etree._Element | None) -> str | None:
+    """All text inside an element, inline markup kept as text with its spaces."""
+    if elem is None:
+        return None
+    text = elem.text if len(elem) == 0 else "".join(elem.itertext())
+    if not text:
+        return None
+    return " ".join(text.split()) or None
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+# --- dates ----------------------------------------------------------------------
+
+def _month(value: str | None) -> int | None:
+    if not value:
+        return None
+    if value.isdigit():
+        number = int(value)
+        return number if 1 <= number <= 12 else None
+    return MONTHS.get(value[:3].lower())
+
+
+def _iso(year: int | None, month: int | None = None, day: int | None = None) -> str | None:
+    if year is None:
+        return None
+    if month is None:
+        return f"{year:04d}"
+    if day is None or not 1 <= day <= 31:
+        return f"{year:04d}-{month:02d}"
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def _ymd(elem: etree._Element | None) -> str | None:
+    """An element with Year/Month/Day children as an ISO date, as precise as it is."""
+    if elem is None:
+        return None
+    return _iso(_int(elem.findtext("Year")), _month(elem.findtext("Month")),
+                _int(elem.findtext("Day")))
+
+
+_MEDLINE_DATE = re.compile(r"(\d{4})(?:\s+([A-Za-z]{3})[a-z]*\.?(?:\s+(\d{1,2})\b)?)?")
+
+
+def _pub_date(elem: etree._Element | None) -> tuple[int | None, str | None, str | None]:
+    """(year, ISO date as precise as the record allows, the date as printed)."""
+    if elem is None:
+        return None, None, None
+    medline = elem.findtext("MedlineDate")
+    if medline:
+        match = _MEDLINE_DATE.search(medline)
+        if not match:
+            return None, None, medline
+        year = int(match.group(1))
+        month = _month(match.group(2))
+        day = _int(match.group(3)) if month else None
+        return year, _iso(year, month, day), medline
+    year = _int(elem.findtext("Year"))
+    parts = [elem.findtext(tag) for tag in ("Year", "Season", "Month", "Day")]
+    printed = " ".join(p for p in parts if p) or None
+    return year, _ymd(elem), printed
+
+
+# --- record pieces ----------------------------------------------------------------
+
+_AUTHOR_NAME_TAGS = {"LastName": "last_name", "ForeName": "fore_name", "Initials": "initials",
+                     "Suffix": "suffix", "CollectiveName": "collective_name"}
+
+
+def _authors(author_list: etree._Element | None) -> list[dict[str, Any]]:
+    authors = []
+    if author_list is None:
+        return authors
+    for author in author_list.iterfind("Author"):
+        if author.get("ValidYN") == "N":
+            continue
+        entry: dict[str, Any] = dict.fromkeys(_AUTHOR_NAME_TAGS.values())
+        entry["orcid"] = None
+        affiliations = []
+        for child in author:  # one pass over the children: authors are the bulk of a record
+            tag = child.tag
+            if tag in _AUTHOR_NAME_TAGS:
+                entry[_AUTHOR_NAME_TAGS[tag]] = _text(child)
+            elif tag == "AffiliationInfo":
+                affiliations.append(_text(child.find("Affiliation")))
+            elif tag == "Affiliation":  # pre-2013 form
+                affiliations.append(_text(child))
+            elif tag == "Identifier" and (child.get("Source") or "").upper() == "ORCID":
+                entry["orcid"] = _text(child)
+        entry["affiliations"] = [a for a in affiliations if a]
+        authors.append(entry)
+    return authors
+
+
+def _sections(abstract: etree._Element | None) -> list[dict[str, Any]]:
+    if abstract is None:
+        return []
+    sections = []
+    for part in abstract.iterfind("AbstractText"):
+        text = _text(part)
+        if text:
+            sections.append({"label": part.get("Label") or None,
+                             "nlm_category": part.get("NlmCategory") or None, "text": text})
+    return sections
+
+
+def _abstract_text(sections: list[dict[str, Any]]) -> str | None:
+    """Sections as PubMed prints them: one paragraph each, labelled ones as 'LABEL: text'."""
+    lines = [f"{s['label']}: {s['text']}" if s["label"] else s["text"] for s in sections]
+    return "\n".join(lines) or None
+
+
+def _mesh(heading_list: etree._Element | None) -> list[dict[str, Any]]:
+    mesh = []
+    if heading_list is None:
+        return mesh
+    for heading in heading_list.iterfind("MeshHeading"):
+        descriptor = heading.find("DescriptorName")
+        name = _text(descriptor)
+        if not name:
+            continue
+        mesh.append({
+            "descriptor": name,
+            "ui": descriptor.get("UI"),
+            "major": descriptor.get("MajorTopicYN") == "Y",
+            "qualifiers": [{"name": _text(q), "major": q.get("MajorTopicYN") == "Y"}
+                           for q in heading.iterfind("QualifierName") if _text(q)],
+        })
+    return mesh
+
+
+def _publication_types(container: etree._Element | None) -> list[dict[str, Any]]:
+    if container is None:
+        return []
+    found = container.findall("PublicationTypeList/PublicationType") or container.findall(
+        "PublicationType")
+    return [{"name": _text(p), "ui": p.get("UI")} for p in found if _text(p)]
+
+
+def _comments_corrections(citation: etree._Element) -> list[dict[str, Any]]:
+    items = []
+    for item in citation.iterfind("CommentsCorrectionsList/CommentsCorrections"):
+        if item.get("RefType") in COMMENT_TYPES:  # not "Cites": references are not corrections
+            items.append({"ref_type": item.get("RefType"), "ref_pmid": _int(item.findtext("PMID")),
+                          "ref_source": _text(item.find("RefSource"))})
+    for group in citation.iterfind("CommentsCorrections"):  # old element form
+        for item in group:
+            if item.tag in COMMENT_TYPES:
+                items.append({"ref_type": item.tag, "ref_pmid": _int(item.findtext("PMID")),
+                              "ref_source": _text(item.find("RefSource"))})
+    return items
+
+
+def _article_ids(id_list: etree._Element | None) -> dict[str, str]:
+    ids: dict[str, str] = {}
+    if id_list is not None:
+        for article_id in id_list.iterfind("ArticleId"):
+            kind, value = article_id.get("IdType"), _text(article_id)
+            if kind and value and kind not in ids:
+                ids[kind] = value
+    return ids
+
+
+def _entrez_date(history: etree._Element | None) -> str | None:
+    if history is None:
+        return None
+    for date in history.iterfind("PubMedPubDate"):
+        if date.get("PubStatus") == "entrez":
+            return _ymd(date)
+    return None
+
+
+def _pmid(container: etree._Element) -> tuple[int, int]:
+    pmid_elem = container.find("PMID")
+    pmid = _int(pmid_elem.text if pmid_elem is not None else None)
+    if pmid is None:
+        raise PubmedXMLError(
+            f"a <{container.tag}> near line {container.sourceline} has no valid <PMID>")
+    return pmid, _int(pmid_elem.get("Version")) or 1
+
+
+def _finish(record: dict[str, Any]) -> dict[str, Any]:
+    """Fields derived from the others, the same way for every kind of record."""
+    record["abstract"] = _abstract_text(record["sections"])
+    record["has_abstract"] = bool(record["sections"])
+    record["is_retracted"] = (
+        any(p["name"] == RETRACTED_TYPE for p in record["publication_types"])
+        or any(c["ref_type"] == "RetractionIn" for c in record["comments_corrections"]))
+    return record
+
+
+def _kids(elem: etree._Element | None) -> dict[str, etree._Element]:
+    """An element's children by tag, the first of each (one pass beats many finds)."""
+    return {child.tag: child for child in reversed(elem)} if elem is not None else {}
+
+
+def _article_record(citation: etree._Element | None,
+                    pubmed_data: etree._Element | None) -> dict[str, Any]:
+    if citation is None:
+        raise PubmedXMLError("a <PubmedArticle> has no <MedlineCitation>")
+    pmid, version = _pmid(citation)
+    cited = _kids(citation)
+    article = cited.get("Article")
+    if article is None:
+        raise PubmedXMLError(f"PMID {pmid}: <MedlineCitation> has no <Article>")
+    art = _kids(article)
+    journal = _kids(art.get("Journal"))
+    issue = _kids(journal.get("JournalIssue"))
+    pagination = _kids(art.get("Pagination"))
+    data = _kids(pubmed_data)
+    year, pub_date, printed = _pub_date(issue.get("PubDate"))
+    article_date = _ymd(art.get("ArticleDate"))
+    if year is None and article_date:
+        year = int(article_date[:4])
+    authors = _authors(art.get("AuthorList"))
+    old_affiliation = _text(art.get("Affiliation"))  # pre-2013: the first author's
+    if old_affiliation and authors and not authors[0]["affiliations"]:
+        authors[0]["affiliations"] = [old_affiliation]
+    ids = _article_ids(data.get("ArticleIdList"))
+    doi = ids.get("doi") or next((_text(e) for e in article.iterfind("ELocationID")
+                                  if e.get("EIdType") == "doi"), None)
+    start, end = _text(pagination.get("StartPage")), _text(pagination.get("EndPage"))
+    pages = _text(pagination.get("MedlinePgn")) or (f"{start}-{end}" if start and end else start)
+    return _finish({
+        "pmid": pmid,
+        "pmid_version": version,
+        "record_type": "article",
+        "title": _text(art.get("ArticleTitle")) or _text(art.get("VernacularTitle")),
+        "journal": _text(journal.get("Title")),
+        "iso_abbreviation": _text(journal.get("ISOAbbreviation")),
+        "volume": _text(issue.get("Volume")),
+        "issue": _text(issue.get("Issue")),
+        "pages": pages,
+        "pub_year": year,
+        "pub_date": pub_date,
+        "pub_date_text": printed,
+        "article_date": article_date,
+        "entrez_date": _entrez_date(data.get("History")),
+        "date_revised": _ymd(cited.get("DateRevised")),
+        "doi": doi,
+        "pmc": ids.get("pmc"),
+        "language": _text(art.get("Language")),
+        "status": citation.get("Status"),
+        "publication_status": _text(data.get("PublicationStatus")),
+        "is_local_id": any(o.get("Source") == "local" for o in citation.iterfind("OtherID")),
+        "keywords": [k for k in (_text(k) for k in citation.iterfind("KeywordList/Keyword")) if k],
+        "authors": authors,
+        "mesh": _mesh(cited.get("MeshHeadingList")),
+        "publication_types": _publication_types(article),
+        "sections": _sections(art.get("Abstract")),
+        "comments_corrections": _comments_corrections(citation),
+    })
+
+
+def _book_record(elem: etree._Element) -> dict[str, Any]:
+    document = elem.find("BookDocument")
+    if document is None:
+        raise PubmedXMLError(f"a <PubmedBookArticle> near line {elem.sourceline} has no <BookDocument>")
+    pmid, version = _pmid(document)
+    book = document.find("Book")
+    book_title = _text(book.find("BookTitle")) if book is not None else None
+    year, pub_date, printed = _pub_date(book.find("PubDate") if book is not None else None)
+    book_data = elem.find("PubmedBookData")
+    ids = _article_ids(document.find("ArticleIdList"))
+    ids.update({k: v for k, v in _article_ids(
+        book_data.find("ArticleIdList") if book_data is not None else None).items() if k not in ids})
+    author_lists = document.findall("AuthorList")
+    authors = next((_authors(a) for a in author_lists if a.get("Type") != "editors"), [])
+    return _finish({
+        "pmid": pmid,
+        "pmid_version": version,
+        "record_type": "book",
+        "title": _text(document.find("ArticleTitle")) or book_title,
+        "journal": book_title,
+        "iso_abbreviation": None,
+        "volume": _text(book.find("Volume")) if book is not None else None,
+        "issue": None,
+        "pages": None,
+        "pub_year": year,
+        "pub_date": pub_date,
+        "pub_date_text": printed,
+        "article_date": None,
+        "entrez_date": _entrez_date(book_data.find("History") if book_data is not None else None),
+        "date_revised": _ymd(document.find("DateRevised")),
+        "doi": ids.get("doi"),
+        "pmc": ids.get("pmc"),
+        "language": _text(document.find("Language")),
+        "status": None,
+        "publication_status": _text(book_data.find("PublicationStatus"))
+        if book_data is not None else None,
+        "is_local_id": False,
+        "keywords": [k for k in (_text(k) for k in document.iterfind("KeywordList/Keyword")) if k],
+        "authors": authors,
+        "mesh": [],
+        "publication_types": _publication_types(document),
+        "sections": _sections(document.find("Abstract")),
+        "comments_corrections": [],
+    })

@@ -1,0 +1,71 @@
+"""The database shape is the contract: tables, keys, full-text search, WAL, migrations."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+from db import open_db
+from db.schema import TABLES, ensure_db_shape
+from harvest.importer import import_file
+from tests.conftest import FIXTURES
+
+CONTRACT_TABLES = {"articles", "authors", "article_authors", "mesh_terms", "article_mesh",
+                   "publication_types", "article_publication_types", "abstract_sections",
+                   "comments_corrections", "harvest_runs"}
+
+
+def test_contract_tables_exist_with_their_primary_keys(db):
+    assert CONTRACT_TABLES <= set(db.table_names())
+    assert db["articles"].pks == ["pmid"]
+    assert db["article_authors"].pks == ["pmid", "position"]
+    assert db["article_mesh"].pks == ["pmid", "descriptor"]
+
+
+def test_foreign_keys_point_at_articles_and_lookups(db):
+    keys = {(fk.table, fk.column, fk.other_table, fk.other_column)
+            for name in TABLES for fk in db[name].foreign_keys}
+    assert keys == {
+        ("article_authors", "pmid", "articles", "pmid"),
+        ("article_authors", "author_id", "authors", "id"),
+        ("article_mesh", "pmid", "articles", "pmid"),
+        ("article_mesh", "descriptor", "mesh_terms", "name"),
+        ("article_publication_types", "pmid", "articles", "pmid"),
+        ("article_publication_types", "publication_type", "publication_types", "name"),
+        ("abstract_sections", "pmid", "articles", "pmid"),
+        ("comments_corrections", "pmid", "articles", "pmid"),
+    }
+
+
+def test_wal_mode_is_on(db):
+    assert db.journal_mode == "wal"
+
+
+def test_fts_index_follows_inserts(db):
+    import_file(db, FIXTURES / "synthetic_records.xml")
+    assert db["articles"].detect_fts() == "articles_fts"
+    hits = [r["pmid"] for r in db["articles"].search("ketamine OR chapter", columns=["pmid"])]
+    assert hits == [99000005]  # only the book's abstract says "chapter"; MeSH is not indexed
+    porter = [r["pmid"] for r in db["articles"].search("variant", columns=["pmid"])]
+    assert porter == [99000001]  # stemming: "variant" finds "Variants"
+
+
+def test_ensure_db_shape_is_idempotent(tmp_path):
+    path = tmp_path / "again.db"
+    first = open_db(path)
+    schema = first.schema
+    first.close()
+    again = Database(path)
+    ensure_db_shape(again)
+    ensure_db_shape(again)
+    assert again.schema == schema
+
+
+def test_older_database_gains_new_columns_without_losing_rows(tmp_path):
+    path = tmp_path / "old.db"
+    old = Database(path)
+    old["articles"].create({"pmid": int, "title": str}, pk="pmid")
+    old["articles"].insert({"pmid": 99000001, "title": "[TEST FIXTURE] kept"})
+    ensure_db_shape(old)
+    assert set(TABLES["articles"]["columns"]) <= set(old["articles"].columns_dict)
+    assert old.execute("select title from articles").fetchall() == [("[TEST FIXTURE] kept",)]
+    assert "_sqlite_migrations" in old.table_names()
