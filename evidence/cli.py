@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import os
+import json
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import click
+import yaml
 
 from db import default_db_path, open_db
 from evidence import __version__
@@ -82,13 +84,25 @@ def import_command(files, batch_size, quiet, db_path):
 def serve(port, host, db_path):
     """Serve the database through Datasette with metadata.yml."""
     open_db(db_path).close()
-    command = [sys.executable, "-m", "datasette", "serve", str(db_path),
-               "--metadata", str(METADATA), "--host", host, "--port", str(port)]
-    click.echo(f"Serving {db_path} on http://{host}:{port}/", err=True)
-    try:
-        sys.exit(subprocess.call(command, env=os.environ.copy()))
-    except KeyboardInterrupt:
-        sys.exit(0)
+    with tempfile.TemporaryDirectory() as tmp:
+        metadata = Path(tmp) / "metadata.json"
+        metadata.write_text(json.dumps(metadata_for(db_path)))
+        command = [sys.executable, "-m", "datasette", "serve", str(db_path),
+                   "--metadata", str(metadata), "--host", host, "--port", str(port)]
+        click.echo(f"Serving {db_path} on http://{host}:{port}/{db_path.stem}", err=True)
+        try:
+            sys.exit(subprocess.call(command))
+        except KeyboardInterrupt:
+            sys.exit(0)
+
+
+def metadata_for(db_path: Path) -> dict:
+    """metadata.yml with its database section named as Datasette names this file."""
+    metadata = yaml.safe_load(METADATA.read_text())
+    databases = metadata.get("databases", {})
+    if "evidence" in databases:
+        databases[db_path.stem] = databases.pop("evidence")
+    return metadata
 
 
 @cli.command()

@@ -51,3 +51,4 @@ def test_every_command_takes_db_option():
             command = command.commands[name]
         if not isinstance(command, click.Group):
             assert "--db" in [opt for p in command.params for opt in p.opts], path
+
