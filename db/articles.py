@@ -38,6 +38,9 @@ def _rows_per_upsert(db: Database) -> int:
     limit = getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) if getlimit else 999
     return max(1, min(limit, _MAX_VARIABLES) // len(_ARTICLE_COLUMNS))
 _CHUNK = 500  # ids per IN (...) query
+# Built once: json.dumps with options builds a new encoder on every call.
+_JSON = json.JSONEncoder(ensure_ascii=False)
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 @dataclass
@@ -64,8 +67,7 @@ def utc_now() -> str:
 
 
 def content_hash(record: dict[str, Any]) -> str:
-    encoded = json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.blake2b(encoded.encode(), digest_size=16).hexdigest()
+    return hashlib.blake2b(_CANONICAL.encode(record).encode(), digest_size=16).hexdigest()
 
 
 def author_key(author: dict[str, Any]) -> tuple[int, str]:
@@ -87,7 +89,7 @@ def _upsert_articles_sql(rows: int) -> str:
 
 
 def _json(items: list) -> str:
-    return json.dumps(items, ensure_ascii=False) if items else "[]"
+    return _JSON.encode(items) if items else "[]"
 
 
 def _chunks(items: list, size: int = _CHUNK) -> Iterable[list]:
