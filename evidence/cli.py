@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -17,6 +18,14 @@ from harvest.importer import DEFAULT_BATCH_SIZE, import_file
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 METADATA = PROJECT_DIR / "metadata.yml"
+
+
+def connect(db_path: Path):
+    """Open the database, turning SQLite's complaints into one clear line."""
+    try:
+        return open_db(db_path)
+    except sqlite3.Error as exc:
+        raise click.ClickException(f"cannot use {db_path} as the evidence database: {exc}") from None
 
 
 def db_option(command):
@@ -51,7 +60,7 @@ def import_command(files, batch_size, quiet, db_path):
     replaces the older one; DeleteCitation entries delete those PMIDs. A bad file is
     reported with where it broke, and the batches before the break stay saved.
     """
-    db = open_db(db_path)
+    db = connect(db_path)
     total_bytes = sum(f.stat().st_size for f in files)
     show_bar = not quiet and sys.stderr.isatty()
     failures = 0
@@ -59,7 +68,12 @@ def import_command(files, batch_size, quiet, db_path):
     with click.progressbar(length=total_bytes, label="Importing", file=sys.stderr,
                            hidden=not show_bar) as bar:
         for path in files:
-            result = import_file(db, path, batch_size, on_bytes=bar.update)
+            try:
+                result = import_file(db, path, batch_size, on_bytes=bar.update)
+            except sqlite3.Error as exc:
+                raise click.ClickException(
+                    f"database error while importing {path}: {exc}; the batches committed "
+                    "before it are kept, re-run to finish") from None
             if result.error:
                 failures += 1
                 click.echo(f"error: {path}: {result.error}", err=True)
@@ -83,7 +97,7 @@ def import_command(files, batch_size, quiet, db_path):
 @db_option
 def serve(port, host, db_path):
     """Serve the database through Datasette with metadata.yml."""
-    open_db(db_path).close()
+    connect(db_path).close()
     with tempfile.TemporaryDirectory() as tmp:
         metadata = Path(tmp) / "metadata.json"
         metadata.write_text(json.dumps(metadata_for(db_path)))

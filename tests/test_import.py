@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 
 from click.testing import CliRunner
 
+from db import open_db
 from evidence.cli import cli
 from harvest.importer import import_file
 from tests.conftest import FIXTURES
@@ -26,8 +28,6 @@ def test_corpus_imports_48_articles_with_every_abstract_section(shared, tmp_path
     result = run("--db", path, shared / "corpus" / "pubmed.xml", shared / "corpus" / "local-ids.xml")
     assert result.exit_code == 0, result.output
     assert "48 new, 0 updated, 0 unchanged, 0 deleted, 0 skipped" in result.output
-    from db import open_db
-
     db = open_db(path)
     assert db["articles"].count == 48
     expected_sections = 0
@@ -206,3 +206,27 @@ def test_db_path_comes_from_environment(tmp_path, monkeypatch):
     result = CliRunner().invoke(cli, ["import", str(SYNTHETIC)])
     assert result.exit_code == 0, result.output
     assert target.exists()
+
+
+def test_cli_says_when_the_database_file_is_not_sqlite(tmp_path):
+    not_a_db = tmp_path / "notes.db"
+    not_a_db.write_text("these are my notes, not a database\n" * 100)
+    result = run("--db", not_a_db, SYNTHETIC)
+    assert result.exit_code == 1
+    assert f"cannot use {not_a_db} as the evidence database" in result.output
+    assert "Traceback" not in result.output
+    assert not_a_db.read_text().startswith("these are my notes")
+
+
+def test_cli_reports_a_locked_database_without_traceback(tmp_path):
+    path = tmp_path / "busy.db"
+    open_db(path).close()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        result = run("--db", path, SYNTHETIC)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.exit_code == 1
+    assert "database is locked" in result.output and "Traceback" not in result.output
