@@ -256,3 +256,29 @@ def test_truncated_gzip_is_reported(tmp_path):
     path.write_bytes(packed[: len(packed) // 2])
     with pytest.raises(PubmedXMLError, match="truncated"):
         list(iter_pubmed(path))
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * 4096 / 1e6
+
+
+@pytest.mark.skipif(not __import__("os").path.exists("/proc/self/statm"), reason="needs /proc")
+def test_memory_stays_flat_on_a_large_file(tmp_path):
+    record = (FIXTURES / "synthetic_records.xml").read_text()
+    one = record[record.index("<PubmedArticle>"): record.index("</PubmedArticle>") + 16]
+    big = tmp_path / "big.xml"
+    with open(big, "w") as f:
+        f.write("<PubmedArticleSet>\n")
+        for i in range(12_000):
+            f.write(one.replace("<PMID Version=\"1\">99000001</PMID>",
+                                f"<PMID Version=\"1\">{99_100_000 + i}</PMID>") + "\n")
+        f.write("</PubmedArticleSet>\n")
+    size_mb = big.stat().st_size / 1e6
+    before = _rss_mb()
+    peak = before
+    for count, _ in enumerate(iter_pubmed(big), 1):
+        if count % 1000 == 0:
+            peak = max(peak, _rss_mb())
+    assert count == 12_000 and size_mb > 40
+    assert peak - before < size_mb / 2, f"grew {peak - before:.0f} MB reading {size_mb:.0f} MB"
