@@ -88,6 +88,14 @@ def _upsert_articles_sql(rows: int) -> str:
             f"{', '.join([one] * rows)} ON CONFLICT(pmid) DO UPDATE SET {_UPSERT_SET}")
 
 
+@lru_cache(maxsize=16)
+def _insert_sql(table: str, verb: str = "INSERT") -> str:
+    """Columns named in schema order, so an upgraded table's column order does not matter."""
+    columns = list(TABLES[table]["columns"])
+    return (f"{verb} INTO {table} ({', '.join(columns)}) "
+            f"VALUES ({', '.join('?' * len(columns))})")
+
+
 def _json(items: list) -> str:
     return _JSON.encode(items) if items else "[]"
 
@@ -162,14 +170,14 @@ def _write(db: Database, records: list[dict[str, Any]], digests: list[str], now:
     rows = [_article_row(r, d, now) for r, d in zip(records, digests, strict=True)]
     for chunk in _chunks(rows, _rows_per_upsert(db)):
         conn.execute(_upsert_articles_sql(len(chunk)), [value for row in chunk for value in row])
-    conn.executemany("INSERT OR IGNORE INTO authors VALUES (?, ?, ?, ?, ?, ?, ?)", authors.values())
-    conn.executemany("INSERT INTO article_authors VALUES (?, ?, ?, ?, ?)", article_authors)
-    conn.executemany("INSERT OR IGNORE INTO mesh_terms VALUES (?, ?)", terms.values())
-    conn.executemany("INSERT INTO article_mesh VALUES (?, ?, ?, ?, ?, ?)", article_mesh)
-    conn.executemany("INSERT OR IGNORE INTO publication_types VALUES (?, ?)", types.values())
-    conn.executemany("INSERT INTO article_publication_types VALUES (?, ?)", article_types)
-    conn.executemany("INSERT INTO abstract_sections VALUES (?, ?, ?, ?, ?)", sections)
-    conn.executemany("INSERT INTO comments_corrections VALUES (?, ?, ?, ?, ?)", comments)
+    conn.executemany(_insert_sql("authors", "INSERT OR IGNORE"), authors.values())
+    conn.executemany(_insert_sql("article_authors"), article_authors)
+    conn.executemany(_insert_sql("mesh_terms", "INSERT OR IGNORE"), terms.values())
+    conn.executemany(_insert_sql("article_mesh"), article_mesh)
+    conn.executemany(_insert_sql("publication_types", "INSERT OR IGNORE"), types.values())
+    conn.executemany(_insert_sql("article_publication_types"), article_types)
+    conn.executemany(_insert_sql("abstract_sections"), sections)
+    conn.executemany(_insert_sql("comments_corrections"), comments)
 
 
 def save_articles(db: Database, records: Iterable[dict[str, Any]],

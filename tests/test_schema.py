@@ -69,3 +69,13 @@ def test_older_database_gains_new_columns_without_losing_rows(tmp_path):
     assert set(TABLES["articles"]["columns"]) <= set(old["articles"].columns_dict)
     assert old.execute("select title from articles").fetchall() == [("[TEST FIXTURE] kept",)]
     assert "_sqlite_migrations" in old.table_names()
+
+
+def test_upgraded_table_with_reordered_columns_still_stores_rows_right(tmp_path):
+    old = Database(tmp_path / "reordered.db")
+    old["abstract_sections"].create({"pmid": int, "position": int, "text": str}, pk=("pmid", "position"))
+    ensure_db_shape(old)  # label and nlm_category are appended after text
+    import_file(old, FIXTURES / "synthetic_records.xml")
+    row = dict(next(old.query("select * from abstract_sections where pmid = 99000001 and position = 2")))
+    assert row == {"pmid": 99000001, "position": 2, "text": "The bold claim spans lines.",
+                   "label": "RESULTS", "nlm_category": "RESULTS"}
