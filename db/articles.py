@@ -28,15 +28,7 @@ _DIRECT = [c for c in TABLES["articles"]["columns"]
 _ARTICLE_COLUMNS = list(TABLES["articles"]["columns"])
 _UPSERT_SET = ", ".join(f"{c} = excluded.{c}" for c in _ARTICLE_COLUMNS
                         if c not in ("pmid", "first_seen"))
-# Rows per INSERT statement: FTS5 flushes its pending index at every statement that fires
-# its trigger, so one statement per row costs three times as much as many rows at once.
 _MAX_VARIABLES = 32766  # SQLite's default since 3.32; older builds allow 999
-
-
-def _rows_per_upsert(db: Database) -> int:
-    getlimit = getattr(db.conn, "getlimit", None)  # Python 3.11+
-    limit = getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) if getlimit else 999
-    return max(1, min(limit, _MAX_VARIABLES) // len(_ARTICLE_COLUMNS))
 _CHUNK = 500  # ids per IN (...) query
 # Built once: json.dumps with options builds a new encoder on every call.
 _JSON = json.JSONEncoder(ensure_ascii=False)
@@ -79,6 +71,17 @@ def author_key(author: dict[str, Any]) -> tuple[int, str]:
         p for p in (author.get("last_name"), author.get("initials") or author.get("fore_name"),
                     author.get("suffix")) if p)
     return int.from_bytes(digest, "big", signed=True), name
+
+
+def _rows_per_upsert(db: Database) -> int:
+    """Article rows per INSERT statement, as many as SQLite's variable limit allows.
+
+    FTS5 flushes its pending index at every statement that fires its trigger, so one
+    statement per row costs three times as much as many rows at once.
+    """
+    getlimit = getattr(db.conn, "getlimit", None)  # Python 3.11+
+    limit = getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) if getlimit else 999
+    return max(1, min(limit, _MAX_VARIABLES) // len(_ARTICLE_COLUMNS))
 
 
 @lru_cache(maxsize=8)

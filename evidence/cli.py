@@ -13,6 +13,7 @@ import click
 import yaml
 
 from db import default_db_path, open_db
+from db.articles import SaveCounts
 from evidence import __version__
 from harvest.importer import DEFAULT_BATCH_SIZE, import_file
 
@@ -64,7 +65,7 @@ def import_command(files, batch_size, quiet, db_path):
     total_bytes = sum(f.stat().st_size for f in files)
     show_bar = not quiet and sys.stderr.isatty()
     failures = 0
-    totals = None
+    totals = SaveCounts()
     with click.progressbar(length=total_bytes, label="Importing", file=sys.stderr,
                            hidden=not show_bar) as bar:
         for path in files:
@@ -77,10 +78,7 @@ def import_command(files, batch_size, quiet, db_path):
             if result.error:
                 failures += 1
                 click.echo(f"error: {path}: {result.error}", err=True)
-            if totals is None:
-                totals = result.counts
-            else:
-                totals.add(result.counts)
+            totals.add(result.counts)
     if not quiet:
         c = totals
         click.echo(f"{c.total} records from {len(files) - failures} of {len(files)} files: "

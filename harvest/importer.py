@@ -7,7 +7,7 @@ batch before the break committed and nothing of the batch it broke in. Deletions
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -79,9 +79,3 @@ def import_file(db: Database, path: str | Path, batch_size: int = DEFAULT_BATCH_
         result.error = f"cannot read the file: {exc.strerror or exc}"
     return result
 
-
-def import_files(db: Database, paths: Iterable[str | Path],
-                 batch_size: int = DEFAULT_BATCH_SIZE,
-                 on_bytes: Callable[[int], Any] | None = None) -> list[FileResult]:
-    """Import every file in turn; one bad file does not stop the others."""
-    return [import_file(db, path, batch_size, on_bytes) for path in paths]

@@ -282,3 +282,10 @@ def test_memory_stays_flat_on_a_large_file(tmp_path):
             peak = max(peak, _rss_mb())
     assert count == 12_000 and size_mb > 40
     assert peak - before < size_mb / 2, f"grew {peak - before:.0f} MB reading {size_mb:.0f} MB"
+
+
+def test_every_record_has_exactly_the_declared_fields():
+    from harvest.pubmed_xml import ARTICLE_FIELDS
+
+    for record in records(FIXTURES / "synthetic_records.xml"):
+        assert set(record) == set(ARTICLE_FIELDS), record["pmid"]
