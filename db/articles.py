@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from db.schema import ARTICLE_CHILDREN, TABLES
+from db.schema import ARTICLE_CHILDREN, ARTICLE_PROVENANCE, TABLES
 
 # Article columns filled straight from the record, in schema order.
 _DIRECT = [c for c in TABLES["articles"]["columns"]
@@ -118,10 +118,10 @@ def _stored(db: Database, pmids: list[int]) -> dict[int, tuple[str, str | None]]
     return stored
 
 
-def _delete_children(db: Database, pmids: list[int]) -> None:
+def _delete_children(db: Database, pmids: list[int], tables: tuple[str, ...]) -> None:
     for chunk in _chunks(pmids):
         marks = ", ".join("?" * len(chunk))
-        for table in ARTICLE_CHILDREN:
+        for table in tables:
             db.execute(f"DELETE FROM {table} WHERE pmid IN ({marks})", chunk)
 
 
@@ -183,37 +183,51 @@ def _write(db: Database, records: list[dict[str, Any]], digests: list[str], now:
     conn.executemany(_insert_sql("comments_corrections"), comments)
 
 
-def save_articles(db: Database, records: Iterable[dict[str, Any]],
-                  now: str | None = None) -> SaveCounts:
-    """Upsert a batch of article records in one transaction."""
-    now = now or utc_now()
+@dataclass
+class SaveOutcome:
+    """`SaveCounts` plus which PMIDs were added and which replaced, for provenance rows."""
+
+    counts: SaveCounts
+    new: list[int]
+    updated: list[int]
+
+
+def save_records(db: Database, records: Iterable[dict[str, Any]], now: str) -> SaveOutcome:
+    """Upsert records inside the caller's transaction (see `save_articles`)."""
     latest: dict[int, dict[str, Any]] = {}
     for record in records:  # within a batch the later copy of a PMID wins
         latest[record["pmid"]] = record
     batch = list(latest.values())
-    counts = SaveCounts()
+    outcome = SaveOutcome(SaveCounts(), [], [])
+    counts = outcome.counts
+    stored = _stored(db, [r["pmid"] for r in batch])
+    changed, digests = [], []
+    for record in batch:
+        digest = content_hash(record)
+        previous = stored.get(record["pmid"])
+        if previous is None:
+            outcome.new.append(record["pmid"])
+        elif previous[0] == digest:
+            counts.unchanged += 1
+            continue
+        elif previous[1] and record["date_revised"] and record["date_revised"] < previous[1]:
+            counts.skipped += 1
+            continue
+        else:
+            outcome.updated.append(record["pmid"])
+        changed.append(record)
+        digests.append(digest)
+    counts.new, counts.updated = len(outcome.new), len(outcome.updated)
+    _delete_children(db, outcome.updated, ARTICLE_CHILDREN)
+    _write(db, changed, digests, now)
+    return outcome
+
+
+def save_articles(db: Database, records: Iterable[dict[str, Any]],
+                  now: str | None = None) -> SaveCounts:
+    """Upsert a batch of article records in one transaction."""
     with db.atomic():
-        stored = _stored(db, [r["pmid"] for r in batch])
-        changed, digests, replaced = [], [], []
-        for record in batch:
-            digest = content_hash(record)
-            previous = stored.get(record["pmid"])
-            if previous is None:
-                counts.new += 1
-            elif previous[0] == digest:
-                counts.unchanged += 1
-                continue
-            elif previous[1] and record["date_revised"] and record["date_revised"] < previous[1]:
-                counts.skipped += 1
-                continue
-            else:
-                counts.updated += 1
-                replaced.append(record["pmid"])
-            changed.append(record)
-            digests.append(digest)
-        _delete_children(db, replaced)
-        _write(db, changed, digests, now)
-    return counts
+        return save_records(db, records, now or utc_now()).counts
 
 
 def delete_articles(db: Database, pmids: Iterable[int]) -> int:
@@ -221,7 +235,7 @@ def delete_articles(db: Database, pmids: Iterable[int]) -> int:
     wanted = sorted(set(pmids))
     with db.atomic():
         present = list(_stored(db, wanted))
-        _delete_children(db, present)
+        _delete_children(db, present, ARTICLE_CHILDREN + ARTICLE_PROVENANCE)
         for chunk in _chunks(present):
             db.execute(f"DELETE FROM articles WHERE pmid IN ({', '.join('?' * len(chunk))})", chunk)
     return len(present)

@@ -110,13 +110,28 @@ TABLES: dict[str, dict[str, Any]] = {
         "pk": ("pmid", "position"),
         "foreign_keys": [("pmid", "articles", "pmid")],
     },
+    "topics": {
+        "columns": {
+            "name": str,
+            "query": str,  # PubMed search term
+            "description": str,
+            "origin": str,  # file: harvest/topics.yml (or --topics); other writers name themselves
+            "active": int,  # 0: no longer configured; kept for its runs and cursor history
+            "overlap_days": int,  # incremental runs look back this far before the cursor
+            "cursor": str,  # YYYY/MM/DD: the day the last successful run started (UTC)
+            "cursor_query": str,  # the query the cursor belongs to: a new query starts afresh
+            "last_run_id": int,
+        },
+        "pk": "name",
+    },
     "harvest_runs": {
         "columns": {
             "id": int,
             "topic": str,
             "query": str,
             "query_translation": str,
-            "mindate": str,
+            "full": int,  # 1: everything the query matches; 0: only the incremental window
+            "mindate": str,  # window on Entrez date or modification date; empty on full runs
             "maxdate": str,
             "started_at": str,
             "finished_at": str,
@@ -124,19 +139,35 @@ TABLES: dict[str, dict[str, Any]] = {
             "found": int,
             "new": int,
             "updated": int,
+            "unchanged": int,
             "deleted": int,
             "requests": int,
             "retries": int,
-            "warnings": str,  # JSON array
+            "warnings": str,  # JSON array: WarningList, ErrorList and client notes
             "error": str,
+            "pid": int,
         },
         "pk": "id",
+        "foreign_keys": [("topic", "topics", "name")],
+    },
+    "run_articles": {
+        "columns": {"pmid": int, "first_run_id": int, "last_run_id": int},
+        "pk": "pmid",
+        "foreign_keys": [("pmid", "articles", "pmid"), ("first_run_id", "harvest_runs", "id"),
+                         ("last_run_id", "harvest_runs", "id")],
+    },
+    "article_topics": {
+        "columns": {"pmid": int, "topic": str},
+        "pk": ("pmid", "topic"),
+        "foreign_keys": [("pmid", "articles", "pmid"), ("topic", "topics", "name")],
     },
 }
 
 # Child tables of an article: replaced whole when a newer version of the record arrives.
 ARTICLE_CHILDREN = ("article_authors", "article_mesh", "article_publication_types",
                     "abstract_sections", "comments_corrections")
+# Rows about where an article came from: kept when it changes, removed when it is deleted.
+ARTICLE_PROVENANCE = ("run_articles", "article_topics")
 
 INDEXES = [
     ("article_authors", ["author_id"]),
@@ -145,6 +176,9 @@ INDEXES = [
     ("comments_corrections", ["ref_pmid"]),
     ("articles", ["pub_year"]),
     ("articles", ["last_updated"]),
+    ("article_topics", ["topic"]),
+    ("run_articles", ["last_run_id"]),
+    ("harvest_runs", ["topic", "started_at"]),
 ]
 
 FTS = {"articles": ["title", "abstract"]}
@@ -164,6 +198,8 @@ def ensure_db_shape(db: Database) -> None:
             for column, kind in spec["columns"].items():
                 if column not in table.columns_dict:
                     table.add_column(column, kind)
+            for column, other_table, other_column in spec.get("foreign_keys", []):
+                table.add_foreign_key(column, other_table, other_column, ignore=True)
         for name, columns in INDEXES:
             db.table(name).create_index(columns, if_not_exists=True)
     MIGRATIONS.apply(db)

@@ -11,7 +11,8 @@ from tests.conftest import FIXTURES
 
 CONTRACT_TABLES = {"articles", "authors", "article_authors", "mesh_terms", "article_mesh",
                    "publication_types", "article_publication_types", "abstract_sections",
-                   "comments_corrections", "harvest_runs"}
+                   "comments_corrections", "topics", "harvest_runs", "run_articles",
+                   "article_topics"}
 
 
 def test_contract_tables_exist_with_their_primary_keys(db):
@@ -33,6 +34,12 @@ def test_foreign_keys_point_at_articles_and_lookups(db):
         ("article_publication_types", "publication_type", "publication_types", "name"),
         ("abstract_sections", "pmid", "articles", "pmid"),
         ("comments_corrections", "pmid", "articles", "pmid"),
+        ("harvest_runs", "topic", "topics", "name"),
+        ("run_articles", "pmid", "articles", "pmid"),
+        ("run_articles", "first_run_id", "harvest_runs", "id"),
+        ("run_articles", "last_run_id", "harvest_runs", "id"),
+        ("article_topics", "pmid", "articles", "pmid"),
+        ("article_topics", "topic", "topics", "name"),
     }
 
 
@@ -79,3 +86,12 @@ def test_upgraded_table_with_reordered_columns_still_stores_rows_right(tmp_path)
     row = dict(next(old.query("select * from abstract_sections where pmid = 99000001 and position = 2")))
     assert row == {"pmid": 99000001, "position": 2, "text": "The bold claim spans lines.",
                    "label": "RESULTS", "nlm_category": "RESULTS"}
+
+
+def test_older_database_gains_declared_foreign_keys(tmp_path):
+    old = Database(tmp_path / "old_runs.db")
+    old["harvest_runs"].create({"id": int, "topic": str, "status": str}, pk="id")
+    old["harvest_runs"].insert({"id": 1, "topic": None, "status": "ok"})
+    ensure_db_shape(old)
+    assert ("topic", "topics") in {(fk.column, fk.other_table) for fk in old["harvest_runs"].foreign_keys}
+    assert old.execute("select id, status from harvest_runs").fetchall() == [(1, "ok")]
