@@ -23,6 +23,7 @@ test: install
 
 bench: install
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/harvest.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -285,12 +285,19 @@ def metadata_for(db_path: Path) -> dict:
 def up(ctx, port, host, db_path):
     """The main job: harvest PubMed, link claims to evidence, serve the result.
 
-    Harvesting and linking are not built yet: until they are, this serves what the
-    database holds (load files with `evidence import`).
+    When PubMed cannot be reached (or the harvest fails) it says so and serves what
+    the database already holds; `evidence import FILE...` loads PubMed XML offline.
+    Claim linking arrives with the claim checker (issue #4).
     """
-    click.echo("evidence up: PubMed harvesting (issue #3) and claim linking (issue #4) are "
-               "not built yet; serving what the database holds. "
-               "Load PubMed XML offline with: evidence import FILE...", err=True)
+    try:
+        ctx.invoke(harvest, db_path=db_path)
+    except SystemExit as exc:
+        if exc.code:
+            click.echo(f"evidence up: the harvest did not finish (exit status {exc.code}); "
+                       "serving what the database holds", err=True)
+    except click.ClickException as exc:
+        click.echo(f"evidence up: the harvest did not run: {exc.format_message()}; "
+                   "serving what the database holds", err=True)
     ctx.invoke(serve, port=port, host=host, db_path=db_path)
 
 

@@ -41,21 +41,24 @@ class StubRecord:
     mdat: date
 
 
-def records_from_xml(path: str | Path, edat: date = date(2020, 1, 1),
-                     pmid_offset: int = 0) -> list[StubRecord]:
-    """Split a PubmedArticleSet file into stub records (PMIDs shifted by `pmid_offset`)."""
+def records_from_xml(path: str | Path, edat: date = date(2020, 1, 1)) -> list[StubRecord]:
+    """Split a PubmedArticleSet file into stub records."""
     records = []
     for _, element in etree.iterparse(str(path), tag="PubmedArticle", resolve_entities=False,
                                       load_dtd=False, no_network=True):
-        pmid_element = element.find("MedlineCitation/PMID")
-        pmid = int(pmid_element.text) + pmid_offset
-        if pmid_offset:
-            pmid_element.text = str(pmid)
-            for article_id in element.iterfind("PubmedData/ArticleIdList/ArticleId[@IdType='pubmed']"):
-                article_id.text = str(pmid)
+        pmid = int(element.findtext("MedlineCitation/PMID"))
         records.append(StubRecord(pmid, etree.tostring(element), edat, edat))
         element.clear()
     return records
+
+
+def renumbered(record: StubRecord, pmid: int) -> StubRecord:
+    """The same record under another PMID (for timing runs that need many records)."""
+    element = etree.fromstring(record.xml)
+    element.find("MedlineCitation/PMID").text = str(pmid)
+    for article_id in element.iterfind("PubmedData/ArticleIdList/ArticleId[@IdType='pubmed']"):
+        article_id.text = str(pmid)
+    return StubRecord(pmid, etree.tostring(element), record.edat, record.mdat)
 
 
 def article_set(records: list[bytes]) -> bytes:
@@ -71,6 +74,7 @@ class Fault:
     message: str = "Search Backend failed: Exception: temporary failure"
     delay: float = 2.0  # for `slow`
     retry_after: str | None = None  # for 429
+    skip: int = 0  # let this many matching requests through first
 
 
 class EutilsStub:
@@ -123,7 +127,10 @@ class EutilsStub:
                 body = (RATE_LIMIT_BODY % (len(self._accepted) + 1, self.rate_limit)).encode()
                 return 429, "application/json", body, {}, None
             fault = next((f for f in self.faults if f.endpoint in (None, endpoint)), None)
-            if fault:
+            if fault and fault.skip:
+                fault.skip -= 1
+                fault = None
+            elif fault:
                 self.faults.remove(fault)
             if fault and fault.kind == "expire":
                 self._histories.clear()
