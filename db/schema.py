@@ -161,13 +161,100 @@ TABLES: dict[str, dict[str, Any]] = {
         "pk": ("pmid", "topic"),
         "foreign_keys": [("pmid", "articles", "pmid"), ("topic", "topics", "name")],
     },
+    "sources": {
+        "columns": {
+            "id": str,  # file name under claims/sources/, a path, or a URL
+            "title": str,
+            "text": str,  # the readable copy claims' offsets refer to
+            "content_hash": str,
+            "loaded_at": str,
+        },
+        "pk": "id",
+    },
+    "claims": {
+        "columns": {
+            "id": str,
+            "source_id": str,
+            "quote": str,  # exact text on the page: source text[start:end]
+            "start": int,
+            "end": int,
+            "category": str,  # safety | efficacy | timing | citation | prevalence | mechanism | ...
+            "kind": str,  # the checker that judges it
+            "statement": str,  # normalized, self-contained
+            "asserts": str,  # JSON: what it asserts in checkable form
+            "query": str,  # PubMed query that gathers its evidence
+            "in_registry": int,  # 1: reviewed, from claims/registry.yml
+            "updated_at": str,
+        },
+        "pk": "id",
+        "foreign_keys": [("source_id", "sources", "id")],
+    },
+    "claim_evidence": {
+        "columns": {
+            "claim_id": str,
+            "pmid": int,
+            "stance": str,  # effective: the latest review wins over automation
+            "auto_stance": str,  # what the checker decided
+            "score": float,
+            "level": int,
+            "design": str,
+            "rationale": str,  # JSON array of sentences copied from the title or abstract
+            "method": str,  # which checker and rule decided
+            "is_retracted": int,  # retracted articles are shown but never counted
+            "review_id": int,  # the review that set the stance, if any
+            "needs_rereview": int,  # 1: the article changed after it was reviewed
+            "article_hash": str,  # the article's content_hash when linked
+            "linked_at": str,
+        },
+        "pk": ("claim_id", "pmid"),
+        "foreign_keys": [("claim_id", "claims", "id"), ("pmid", "articles", "pmid")],
+    },
+    "claim_verdicts": {
+        "columns": {
+            "claim_id": str,
+            "verdict": str,  # effective: a reviewer's override wins
+            "auto_verdict": str,
+            "explanation": str,
+            "supports": int,
+            "contradicts": int,
+            "retracted": int,
+            "candidates": int,  # articles judged
+            "review_id": int,
+            "linked_at": str,
+        },
+        "pk": "claim_id",
+        "foreign_keys": [("claim_id", "claims", "id")],
+    },
+    "reviews": {  # append-only: triggers refuse UPDATE and DELETE
+        "columns": {
+            "id": int,
+            "claim_id": str,
+            "pmid": int,  # empty for verdict overrides and claim notes
+            "action": str,  # confirm_stance | overturn_stance | override_verdict | note
+            "stance": str,
+            "verdict": str,
+            "note": str,
+            "actor": str,
+            "created_at": str,
+            "article_hash": str,  # the article as the reviewer saw it
+        },
+        "pk": "id",
+    },
+}
+
+TRIGGERS = {
+    "reviews_append_only_update": "BEFORE UPDATE ON reviews BEGIN "
+                                  "SELECT RAISE(ABORT, 'reviews are append-only'); END",
+    "reviews_append_only_delete": "BEFORE DELETE ON reviews BEGIN "
+                                  "SELECT RAISE(ABORT, 'reviews are append-only'); END",
 }
 
 # Child tables of an article: replaced whole when a newer version of the record arrives.
 ARTICLE_CHILDREN = ("article_authors", "article_mesh", "article_publication_types",
                     "abstract_sections", "comments_corrections")
-# Rows about where an article came from: kept when it changes, removed when it is deleted.
-ARTICLE_PROVENANCE = ("run_articles", "article_topics")
+# Rows about where an article came from and what it is evidence for: kept when it changes
+# (re-linking revisits them), removed when it is deleted.
+ARTICLE_PROVENANCE = ("run_articles", "article_topics", "claim_evidence")
 
 INDEXES = [
     ("article_authors", ["author_id"]),
@@ -179,6 +266,8 @@ INDEXES = [
     ("article_topics", ["topic"]),
     ("run_articles", ["last_run_id"]),
     ("harvest_runs", ["topic", "started_at"]),
+    ("claim_evidence", ["pmid"]),
+    ("reviews", ["claim_id", "pmid"]),
 ]
 
 FTS = {"articles": ["title", "abstract"]}
@@ -202,6 +291,8 @@ def ensure_db_shape(db: Database) -> None:
                 table.add_foreign_key(column, other_table, other_column, ignore=True)
         for name, columns in INDEXES:
             db.table(name).create_index(columns, if_not_exists=True)
+        for name, body in TRIGGERS.items():
+            db.execute(f"CREATE TRIGGER IF NOT EXISTS {name} {body}")
     MIGRATIONS.apply(db)
     for name, columns in FTS.items():
         if not db.table(f"{name}_fts").exists():

@@ -16,8 +16,13 @@ from pathlib import Path
 import click
 import yaml
 
+from claims.extract import extract
+from claims.link import check_text, link_claim
+from claims.registry import REGISTRY_FILE, SOURCES_DIR, RegistryError, load_registry
+from claims.text import readable_text
 from db import default_db_path, open_db
 from db.articles import SaveCounts
+from db.claims import registered_claims, save_claims, save_source
 from db.runs import close_interrupted_runs, sync_topics
 from evidence import __version__
 from harvest.eutils import DEFAULT_BASE_URL, EUtils, Unreachable
@@ -246,6 +251,131 @@ def _report_harvest(results, dry_run: bool, quiet: bool, as_json: bool) -> None:
             line += "".join(f"\n  warning: {w}" for w in r.warnings)
         if not quiet or r.error:
             click.echo(line, err=True)
+
+
+@cli.group()
+def claims():
+    """Website copy and the claims it makes."""
+
+
+@claims.command("extract")
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--registry", "registry_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=REGISTRY_FILE, show_default="claims/registry.yml")
+@click.option("--json", "as_json", is_flag=True, help="Print the claims as JSON on standard output.")
+@db_option
+def claims_extract(files, registry_file, as_json, db_path):
+    """Find the checkable claims in website copy FILES (default: claims/sources/).
+
+    Reads plain text, Markdown or HTML (scripts, styles, navigation and footers are
+    dropped), stores each page in `sources` and the registry's claims in `claims`, and
+    lists each claim found: registered (with its id) or NEW (not yet in the registry).
+    """
+    registry = _load_registry(registry_file)
+    db = connect(db_path)
+    paths = list(files) or sorted(SOURCES_DIR.glob("*"))
+    report = []
+    for path in paths:
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise click.ClickException(f"cannot read {path}: {exc.strerror}") from None
+        if b"\x00" in raw[:4096]:
+            raise click.ClickException(f"{path} is a binary file, not website copy")
+        text = readable_text(raw.decode("utf-8", errors="replace"), path.name)
+        save_source(db, path.name, text)
+        known = [c for c in registry if c["source"] == path.name]
+        for found in extract(text):
+            match = next((c for c in known if c["start"] < found.end and found.start < c["end"]), None)
+            report.append({"source": path.name, "start": found.start, "end": found.end, "text": found.text,
+                           "category": found.category, "registry_id": match["id"] if match else None})
+    save_claims(db, [_claim_row(c) for c in registry
+                     if db["sources"].count_where("id = ?", [c["source"]])])
+    found_ids = {r["registry_id"] for r in report}
+    if as_json:
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        for r in report:
+            label = r["registry_id"] or "NEW"
+            click.echo(f"{label:<34} {r['category']:<11} {r['source']}:{r['start']}-{r['end']}  {r['text']}")
+        new = sum(1 for r in report if not r["registry_id"])
+        click.echo(f"{len(report)} claims found: {len(report) - new} registered, {new} new", err=True)
+    for claim in registry:
+        if claim["source"] in {p.name for p in paths} and claim["id"] not in found_ids:
+            click.echo(f"note: registry claim {claim['id']} is on its page but extraction did not "
+                       "propose it", err=True)
+
+
+def _claim_row(claim: dict) -> dict:
+    """A registry entry as a `claims` row."""
+    row = {k: claim[k] for k in ("id", "quote", "start", "end", "category", "statement", "asserts", "query")}
+    return row | {"source_id": claim["source"], "kind": claim["asserts"].get("kind"), "in_registry": 1}
+
+
+def _load_registry(path: Path) -> list[dict]:
+    try:
+        return load_registry(path)
+    except RegistryError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+@cli.command()
+@click.option("--claim", "claim_ids", multiple=True, metavar="ID", help="Link only this claim (repeatable).")
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
+@db_option
+def link(claim_ids, quiet, db_path):
+    """Link every registered claim to supporting and contradicting articles, with verdicts.
+
+    Reviewers' decisions (the `reviews` table) always win and are never changed.
+    """
+    db = connect(db_path)
+    registry = _load_registry(REGISTRY_FILE)
+    for claim in registry:
+        if not db["sources"].count_where("id = ?", [claim["source"]]):
+            save_source(db, claim["source"], (SOURCES_DIR / claim["source"]).read_text(encoding="utf-8"))
+    save_claims(db, [_claim_row(c) for c in registry])
+    claims_ = registered_claims(db)
+    if claim_ids:
+        unknown = set(claim_ids) - {c["id"] for c in claims_}
+        if unknown:
+            raise ConfigError(f"unknown claim {', '.join(sorted(unknown))}")
+        claims_ = [c for c in claims_ if c["id"] in claim_ids]
+    for claim in claims_:
+        result = link_claim(db, claim)
+        if not quiet:
+            s = sum(e["stance"] == "supports" for e in result.evidence)
+            c = sum(e["stance"] == "contradicts" for e in result.evidence)
+            click.echo(f"{claim['id']:<34} {result.verdict:<22} {s} supporting, {c} contradicting, "
+                       f"{result.candidates} candidates", err=True)
+
+
+@cli.command()
+@click.argument("claim_text", metavar="CLAIM")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (the documented contract).")
+@db_option
+def check(claim_text, as_json, db_path):
+    """Check one free-text CLAIM against the database now.
+
+    A claim that restates a registered one is checked as that claim; any other is
+    checked on its own words. Prints the verdict, its explanation and the studies that
+    support or contradict it, each with the sentences that show it.
+    """
+    if not claim_text.strip():
+        raise click.UsageError("the claim is empty")
+    db = connect(db_path)
+    result = check_text(db, claim_text, _load_registry(REGISTRY_FILE))
+    if as_json:
+        click.echo(json.dumps(result.as_json(), indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{result.verdict}: {result.explanation}")
+    if result.registry_id:
+        click.echo(f"(checked as registry claim {result.registry_id})")
+    for e in result.as_json()["evidence"]:
+        flag = " [RETRACTED: not counted]" if e["is_retracted"] else ""
+        click.echo(f"\n{e['stance']:<11} {e['citation']} (PMID {e['pmid']}), level {e['level']}, "
+                   f"{e['design']}{flag}")
+        for sentence in e["rationale"]:
+            click.echo(f"    \"{sentence}\"")
 
 
 @cli.command()

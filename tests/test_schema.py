@@ -12,7 +12,8 @@ from tests.conftest import FIXTURES
 CONTRACT_TABLES = {"articles", "authors", "article_authors", "mesh_terms", "article_mesh",
                    "publication_types", "article_publication_types", "abstract_sections",
                    "comments_corrections", "topics", "harvest_runs", "run_articles",
-                   "article_topics"}
+                   "article_topics", "sources", "claims", "claim_evidence", "claim_verdicts",
+                   "reviews"}
 
 
 def test_contract_tables_exist_with_their_primary_keys(db):
@@ -40,6 +41,10 @@ def test_foreign_keys_point_at_articles_and_lookups(db):
         ("run_articles", "last_run_id", "harvest_runs", "id"),
         ("article_topics", "pmid", "articles", "pmid"),
         ("article_topics", "topic", "topics", "name"),
+        ("claims", "source_id", "sources", "id"),
+        ("claim_evidence", "claim_id", "claims", "id"),
+        ("claim_evidence", "pmid", "articles", "pmid"),
+        ("claim_verdicts", "claim_id", "claims", "id"),
     }
 
 

@@ -1,0 +1,211 @@
+"""Link claims to the articles that support or contradict them, and roll up verdicts.
+
+For a claim: understand it (`understand.py`), retrieve candidates with FTS5 (BM25 over
+title and abstract, with the claim's intervention, condition and kind), grade each
+candidate (`grade.py`), judge its stance (`judge.py`), apply reviewers' decisions (they
+always win), and roll up a verdict (`verdict.py`). Reads the database, never the network.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlite_utils import Database
+
+from claims.grade import grade
+from claims.judge import NEUTRAL, Article, Judgement, judge
+from claims.text import words
+from claims.understand import ClaimSpec, understand
+from claims.verdict import Counted, roll_up
+from db.claims import save_links, stance_reviews, verdict_override
+
+MAX_CANDIDATES = 400
+MATCH_THRESHOLD = 0.45  # word overlap with a registry claim needed to treat free text as that claim
+_FTS_TERMS = {
+    "ketamine": "ketamine OR esketamine OR arketamine",
+    "headache": "migrain* OR headach* OR cephalalg* OR hemicrania",
+    "depression": "depress* OR antidepress* OR mood",
+    "pain": "pain* OR analges* OR nocicept*",
+}
+_KIND_TERMS = {
+    "safety": "adverse OR side OR dissociat* OR psychotomim* OR hallucinat* OR nausea OR vomit* OR dizz* "
+              "OR sedat* OR hypertens* OR cystitis OR urinary OR agitat* OR safe* OR tolerat*",
+    "figure": "prevalen* OR burden OR million OR billion OR percent OR epidemiolog* OR nausea OR disabilit*",
+    "mechanism": "nmda OR nmdar OR glutamat* OR receptor* OR synap* OR neuroplastic*",
+}
+_STOP = set("a an the of in on for to and or with by is are was were be been it its this that as at from "
+            "has have had can may will which who your you their they them our we us".split())
+
+
+@dataclass
+class Check:
+    """The result of checking one claim: the `evidence check --json` contract, and more."""
+
+    claim: str
+    spec: ClaimSpec
+    registry_id: str | None
+    verdict: str
+    explanation: str
+    evidence: list[dict[str, Any]]
+    candidates: int
+
+    def as_json(self) -> dict[str, Any]:
+        return {"claim": self.claim, "registry_id": self.registry_id, "kind": self.spec.kind,
+                "verdict": self.verdict, "explanation": self.explanation,
+                "evidence": [e for e in self.evidence if e["stance"] != NEUTRAL],
+                "candidates": self.candidates}
+
+
+def fts_query(spec: ClaimSpec) -> str:
+    groups = []
+    if spec.intervention and spec.kind not in ("figure", "mechanism"):
+        groups.append(_FTS_TERMS[spec.intervention])
+    conditions = [c for c in spec.conditions if c in _FTS_TERMS]
+    if conditions and spec.kind not in ("safety", "mechanism"):
+        groups.append(" OR ".join(_FTS_TERMS[c] for c in conditions))
+    if spec.kind in _KIND_TERMS:
+        groups.append(_KIND_TERMS[spec.kind])
+    if not groups:
+        groups.append(_FTS_TERMS["ketamine"])
+    return " AND ".join(f"({g})" for g in groups)
+
+
+def candidates(db: Database, spec: ClaimSpec, limit: int = MAX_CANDIDATES) -> list[Article]:
+    sql = (
+        "SELECT a.pmid, a.title, a.abstract, a.pub_year, a.publication_types, a.is_retracted "
+        "FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid "
+        "WHERE articles_fts MATCH ? ORDER BY articles_fts.rank LIMIT ?")
+    found = []
+    for pmid, title, abstract, year, types, retracted in db.execute(sql, [fts_query(spec), limit]):
+        graded = grade(title, abstract, json.loads(types or "[]"))
+        found.append(Article(pmid, title or "", abstract or "", year, graded.level, graded.design,
+                             bool(retracted)))
+    return found
+
+
+def _citations(db: Database, pmids: list[int]) -> dict[int, str]:
+    if not pmids:
+        return {}
+    marks = ", ".join("?" * len(pmids))
+    rows = db.execute(
+        f"SELECT a.pmid, COALESCE(au.last_name, au.collective_name, au.name), a.pub_year FROM articles a "
+        f"LEFT JOIN article_authors aa ON aa.pmid = a.pmid AND aa.position = 1 "
+        f"LEFT JOIN authors au ON au.id = aa.author_id WHERE a.pmid IN ({marks})", pmids)
+    return {pmid: f"{name or 'Anonymous'} {year or 'n.d.'}" for pmid, name, year in rows}
+
+
+def check_spec(db: Database, text: str, spec: ClaimSpec, registry_id: str | None = None) -> Check:
+    reviews = stance_reviews(db, registry_id) if registry_id else {}
+    hashes = {}
+    evidence, pool = [], candidates(db, spec)
+    judged: list[tuple[Article, Judgement]] = [(a, judge(spec, a)) for a in pool]
+    if reviews:
+        marks = ", ".join("?" * len(reviews))
+        hashes = dict(db.execute(f"SELECT pmid, content_hash FROM articles WHERE pmid IN ({marks})",
+                                 list(reviews)).fetchall())
+        known = {a.pmid for a, _ in judged}
+        judged += [(a, Judgement(method="added by a reviewer")) for a in _articles(db, set(reviews) - known)]
+    cites = _citations(db, [a.pmid for a, j in judged if j.stance != NEUTRAL or a.pmid in reviews])
+    for article, judgement in judged:
+        review = reviews.get(article.pmid)
+        stance = judgement.stance
+        if review:
+            stance = review["stance"] if review["action"] == "overturn_stance" else stance
+        if stance == NEUTRAL and not review:
+            continue
+        evidence.append({
+            "pmid": article.pmid, "stance": stance, "auto_stance": judgement.stance,
+            "level": article.level, "design": article.design, "score": judgement.score,
+            "rationale": judgement.rationale, "method": judgement.method,
+            "citation": cites.get(article.pmid, str(article.pmid)), "year": article.pub_year,
+            "is_retracted": article.is_retracted, "review_id": review["id"] if review else None,
+            "needs_rereview": bool(review and review["article_hash"]
+                                   and review["article_hash"] != hashes.get(article.pmid)),
+        })
+    evidence.sort(key=lambda e: (e["stance"] == NEUTRAL, e["level"], -e["score"]))
+    counted = [Counted(e["pmid"], e["stance"], e["level"], e["citation"], e["is_retracted"]) for e in evidence]
+    verdict, explanation = roll_up(counted, spec.absolute)
+    return Check(text, spec, registry_id, verdict, explanation, evidence, len(pool))
+
+
+def _articles(db: Database, pmids: set[int]) -> list[Article]:
+    if not pmids:
+        return []
+    marks = ", ".join("?" * len(pmids))
+    result = []
+    for pmid, title, abstract, year, types, retracted in db.execute(
+            f"SELECT pmid, title, abstract, pub_year, publication_types, is_retracted FROM articles "
+            f"WHERE pmid IN ({marks})", list(pmids)):
+        graded = grade(title, abstract, json.loads(types or "[]"))
+        result.append(Article(pmid, title or "", abstract or "", year, graded.level, graded.design,
+                              bool(retracted)))
+    return result
+
+
+def _content_words(text: str) -> set[str]:
+    return {w[:6] for w in words(text) if w not in _STOP and len(w) > 2}
+
+
+def match_registry(text: str, registry: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The registry claim a free-text claim restates, when one fits well enough."""
+    mine = _content_words(text)
+    if not mine:
+        return None
+    best, best_score = None, 0.0
+    for claim in registry:
+        theirs = _content_words(f"{claim['quote']} {claim['statement']}")
+        score = len(mine & theirs) / len(mine | _content_words(claim["quote"]))
+        if score > best_score:
+            best, best_score = claim, score
+    if best is None or best_score < MATCH_THRESHOLD:
+        return None
+    if understand(text).kind != best["asserts"].get("kind") and best_score < 0.7:
+        return None
+    return best
+
+
+def check_text(db: Database, text: str, registry: list[dict[str, Any]]) -> Check:
+    """Check free text: as the registry claim it restates, or on its own words."""
+    matched = match_registry(text, registry)
+    if matched:
+        spec = understand(matched["statement"], overrides=_overrides(matched["asserts"]))
+        return check_spec(db, text, spec, matched["id"])
+    return check_spec(db, text, understand(text))
+
+
+def _overrides(asserts: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in asserts.items() if k not in ("outcome", "quantity")}
+
+
+def link_claim(db: Database, claim: dict[str, Any]) -> Check:
+    spec = understand(claim["statement"] or claim["quote"], overrides=_overrides(claim["asserts"]))
+    result = check_spec(db, claim["quote"], spec, claim["id"])
+    override = verdict_override(db, claim["id"])
+    verdict = override["verdict"] if override else result.verdict
+    explanation = result.explanation
+    if override:
+        explanation = (f"Reviewer {override['actor']} set the verdict to {verdict} "
+                       f"({override['note'] or 'no note'}). Automated: {result.explanation}")
+    save_links(db, claim["id"], [_row(e) for e in result.evidence], {
+        "verdict": verdict, "auto_verdict": result.verdict, "explanation": explanation,
+        "supports": sum(e["stance"] == "supports" and not e["is_retracted"] for e in result.evidence),
+        "contradicts": sum(e["stance"] == "contradicts" and not e["is_retracted"] for e in result.evidence),
+        "retracted": sum(bool(e["is_retracted"]) for e in result.evidence),
+        "candidates": result.candidates, "review_id": override["id"] if override else None})
+    return result
+
+
+def _row(evidence: dict[str, Any]) -> dict[str, Any]:
+    keep = ("pmid", "stance", "auto_stance", "score", "level", "design", "rationale", "method",
+            "is_retracted", "review_id", "needs_rereview")
+    row = {k: evidence[k] for k in keep}
+    row["is_retracted"] = int(row["is_retracted"])
+    row["needs_rereview"] = int(row["needs_rereview"])
+    return row
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60]

@@ -1,0 +1,154 @@
+"""What a claim asserts, in checkable form: its kind and the quantity or absolute it asserts.
+
+Website claims come in a few kinds, each checked differently (see `judge.py`):
+
+- safety:    "has no side effects", "completely safe" (absolute when it says none/no/never)
+- efficacy:  "has proven results", "works when other treatments failed" (population: refractory)
+- timing:    "relief before the third session" (sessions), "relieves depression within hours" (onset)
+- citation:  "a 2016 study showed ... in all patients" (year, quantifier)
+- figure:    "one billion people worldwide", "eight out of ten ... nauseous" (value, unit, scope)
+- mechanism: "targets the NMDA receptor, which modulates pain" (target)
+
+The same function reads a registry entry's statement and a free-text claim, so a claim
+worded differently is still understood on its own words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+
+NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+                "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a": 1, "a single": 1,
+                "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "half": 0.5}
+ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6}
+SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9}
+
+INTERVENTIONS = {"ketamine": r"\b(es|ar)?ketamine\b"}
+CONDITIONS = {
+    "headache": r"\bmigrain\w*|\bheadache\w*|\bcephalalg\w*|\bhemicrania\b|\bSUNCT\b",
+    "depression": r"\bdepress\w*|\bantidepress\w*|\bmood\b|\bmental health\b|\bbipolar\b|\bsuicid\w*",
+    "pain": r"\bpain\w*|\banalges\w*|\bnocicept\w*",
+}
+_ABSOLUTE = re.compile(r"\b(none|no (side|adverse|lingering|after)[- ]?\w*|without (any )?(side|adverse|risk)"
+                       r"|free (of|from)|never|always|guarantee\w*|100 ?%|complete(ly)? safe|all patients"
+                       r"|in all\b|everyone|proven|cure[sd]?|zero)\b", re.IGNORECASE)
+_KINDS = [
+    ("citation", re.compile(r"\b(a|an|one|the|this)\s+((?:19|20)\d\d)\s+(study|trial|review|paper|report|"
+                            r"analysis|research)|\b(study|trial|research)\b[^.]{0,40}\b(in|from)\s+((?:19|20)\d\d)\b",
+                            re.IGNORECASE)),
+    ("figure", re.compile(r"\b\d[\d,.·]*\s*(%|percent|per ?cent|million|billion|thousand)|\b(one|two|three|four|"
+                          r"five|six|seven|eight|nine|ten)\s+(million|billion|out of (every )?(ten|\d+))\b|"
+                          r"\b\d+ out of (every )?\d+|\b(third|second|fourth) (most|leading)\b", re.IGNORECASE)),
+    ("safety", re.compile(r"\bside[- ]effects?|\badverse|\bafter-?effects|\bsafe(ty)?\b|\brisks?\b|"
+                          r"\btoxic|\bharm(less|ful)?\b|\bwell[- ]tolerated", re.IGNORECASE)),
+    ("timing", re.compile(r"\bsessions?\b|\bwithin (hours|minutes|days|a day|a few)|\b(hours|minutes)\b|"
+                          r"\b(before|after|by) the (first|second|third|fourth|fifth)\b|\bsooner\b|"
+                          r"\bonset\b|\bimmediate(ly)?\b", re.IGNORECASE)),
+    ("mechanism", re.compile(r"\bNMDA\b|N-methyl|\breceptors?\b|\bglutamat\w*|\bsynap\w*|neuroplastic\w*|"
+                             r"\bmechanism\b|\bacts on\b|\btargets?\b|\brewir\w*", re.IGNORECASE)),
+    ("efficacy", re.compile(r"\beffective\w*|\befficac\w*|\bproven\b|\bworks?\b|\bsuccess\w*|\brelie(f|ve[sd]?)\b|"
+                            r"\breduc\w*|\bimprov\w*|\btreat(s|ment|ing)?\b|\bhelps?\b|\bbenefi\w*|\bperfect\b|"
+                            r"\bresults?\b|\bpowerful\b", re.IGNORECASE)),
+]
+_REFRACTORY = re.compile(r"refractory|intractable|treatment[- ]resistant|(tried|failed|exhausted) (other|all|"
+                         r"previous|prior|conventional)|without success|nothing else|stubborn|did not respond|"
+                         r"other treatments (have )?failed", re.IGNORECASE)
+_TARGETS = {"nmda": r"\bNMDA\w*|N-methyl-D-aspart\w*|\bglutamate receptor", "glutamate": r"\bglutamat\w*",
+            "synapse": r"\bsynap\w*|neuroplastic\w*|\bsynaptogen\w*"}
+
+
+@dataclass
+class ClaimSpec:
+    kind: str  # safety | efficacy | timing | citation | figure | mechanism | other
+    intervention: str | None = "ketamine"
+    conditions: list[str] = field(default_factory=list)
+    absolute: bool = False  # says none / all / never / proven: one credible counter-example is enough
+    population: str | None = None  # "refractory"
+    year: int | None = None  # citation claims
+    quantifier: str | None = None  # "all"
+    sessions: int | None = None  # timing: relief within this many sessions
+    onset: str | None = None  # timing: "hours", "minutes", "days"
+    figure: dict | None = None  # {"value": 1e9, "unit": "count"|"percent", "scope": "world"|"us"|None, "subject": ...}
+    target: str | None = None  # mechanism: "nmda", "glutamate", "synapse"
+
+    def to_dict(self) -> dict:
+        return {k: v for k, v in asdict(self).items() if v not in (None, [], False)}
+
+
+def understand(text: str, overrides: dict | None = None) -> ClaimSpec:
+    """Read a claim; `overrides` (from the registry's `asserts`) win over what is inferred."""
+    kind = next((name for name, pattern in _KINDS if pattern.search(text)), "other")
+    spec = ClaimSpec(kind=kind)
+    spec.intervention = next((n for n, p in INTERVENTIONS.items() if re.search(p, text, re.I)), None)
+    spec.conditions = [n for n, p in CONDITIONS.items() if re.search(p, text, re.I)]
+    spec.absolute = bool(_ABSOLUTE.search(text))
+    if _REFRACTORY.search(text):
+        spec.population = "refractory"
+    if kind == "citation":
+        year = re.search(r"\b((?:19|20)\d\d)\b", text)
+        spec.year = int(year.group(1)) if year else None
+        if re.search(r"\ball (\w+ )?(patients|participants|subjects|cases)\b|\bin all\b|\beveryone\b|\b100 ?%", text, re.I):
+            spec.quantifier = "all"
+    if kind == "timing":
+        spec.sessions = _sessions(text)
+        onset = re.search(r"\b(minutes|hours|days|a day)\b", text, re.I)
+        if spec.sessions is None and onset:
+            spec.onset = "days" if onset.group(1).lower() == "a day" else onset.group(1).lower()
+    if kind == "figure":
+        spec.figure = parse_figure(text)
+    if kind == "mechanism":
+        spec.target = next((n for n, p in _TARGETS.items() if re.search(p, text, re.I)), None)
+    for key, value in (overrides or {}).items():
+        if hasattr(spec, key):
+            setattr(spec, key, value)
+    return spec
+
+
+def _sessions(text: str) -> int | None:
+    before = re.search(r"\b(before|by) the (first|second|third|fourth|fifth|sixth)\b", text, re.I)
+    if before:
+        limit = ORDINALS[before.group(2).lower()]
+        return limit - 1 if before.group(1).lower() == "before" else limit
+    within = re.search(r"\b(within|after|in) (one|two|three|four|five|a single|a few|\d+|the first) "
+                       r"(short )?(infusion )?(sessions?|infusions?|treatments?)\b", text, re.I)
+    if within:
+        word = within.group(2).lower()
+        return 3 if word == "a few" else int(NUMBER_WORDS.get(word, 1) if not word.isdigit() else word)
+    return None
+
+
+_NUMBER = r"(\d+(?:[.,·]\d+)*|one|two|three|four|five|six|seven|eight|nine|ten|half)"
+
+
+def number_value(token: str) -> float:
+    token = token.lower().replace("·", ".")
+    if token in NUMBER_WORDS:
+        return float(NUMBER_WORDS[token])
+    if re.fullmatch(r"\d{1,3}(,\d{3})+", token):
+        token = token.replace(",", "")
+    return float(token.replace(",", "."))
+
+
+def parse_figure(text: str) -> dict | None:
+    """The first figure a sentence asserts: value, unit (count or percent), scope, subject."""
+    scope = "us" if re.search(r"\b(US|U\.S\.|United States|America\w*)\b", text) else (
+        "world" if re.search(r"\b(world\w*|global\w*|planet)\b", text, re.I) else None)
+    subject = "nausea" if re.search(r"\bnause\w*", text, re.I) else (
+        "headache" if re.search(CONDITIONS["headache"], text, re.I) else None)
+    out_of = re.search(rf"\b{_NUMBER} out of (every )?{_NUMBER}\b", text, re.I)
+    if out_of:
+        value = 100 * number_value(out_of.group(1)) / number_value(out_of.group(3))
+        return {"value": value, "unit": "percent", "scope": scope, "subject": subject}
+    percent = re.search(rf"\b{_NUMBER}\s*(%|percent|per ?cent)", text, re.I)
+    if percent:
+        return {"value": number_value(percent.group(1)), "unit": "percent", "scope": scope, "subject": subject}
+    count = re.search(rf"\b{_NUMBER}\s*(thousand|million|billion)\b", text, re.I)
+    if count:
+        value = number_value(count.group(1)) * SCALE[count.group(2).lower()]
+        return {"value": value, "unit": "count", "scope": scope, "subject": subject}
+    rank = re.search(r"\b(second|third|fourth|fifth) (most|leading)\b", text, re.I)
+    if rank:
+        return {"value": float(ORDINALS[rank.group(1).lower()]), "unit": "rank", "scope": scope,
+                "subject": subject}
+    return None
