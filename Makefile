@@ -24,6 +24,7 @@ test: install
 bench: install
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/harvest.py
+	$(BIN)/python bench/link.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -66,7 +66,8 @@ def _from_words(text: str) -> tuple[int, str] | None:
 def grade(title: str | None, abstract: str | None, publication_types: list[str]) -> Grade:
     title = title or ""
     own_words = " ".join(s for s in _SENTENCE.split(abstract or "") if not _NOT_THIS_STUDY.search(s))
-    words = _from_words(title) or _from_words(own_words)
+    in_title, in_abstract = _from_words(title), _from_words(own_words)
+    words = in_title if in_title and in_title[1] != "narrative review" else (in_abstract or in_title)
     types = set(publication_types)
     typed = next(((level, label) for level, label, names in _TYPES if types & names), None)
     if typed and typed[1] in _FINAL_TYPES:

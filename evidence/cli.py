@@ -190,6 +190,9 @@ def harvest(topic_names, topics_file, base_url, full, dry_run, batch_size, email
         raise click.ClickException(f"database error during the harvest: {exc}; batches already "
                                    "saved are kept, re-run to finish") from None
     _report_harvest(results, dry_run, quiet, as_json)
+    if not dry_run and any(r.status == "ok" and (r.new or r.updated or r.deleted) for r in results):
+        _link_all(db, quiet=True)  # new evidence shows up in the verdicts by itself
+        logging.getLogger("harvest").info("claims re-linked to the new evidence")
     sys.exit(EXIT_FAILED if any(r.status == "failed" for r in results) else 0)
 
 
@@ -328,7 +331,10 @@ def link(claim_ids, quiet, db_path):
 
     Reviewers' decisions (the `reviews` table) always win and are never changed.
     """
-    db = connect(db_path)
+    _link_all(connect(db_path), claim_ids, quiet)
+
+
+def _link_all(db, claim_ids=(), quiet: bool = False) -> None:
     registry = _load_registry(REGISTRY_FILE)
     for claim in registry:
         if not db["sources"].count_where("id = ?", [claim["source"]]):
@@ -428,6 +434,7 @@ def up(ctx, port, host, db_path):
     except click.ClickException as exc:
         click.echo(f"evidence up: the harvest did not run: {exc.format_message()}; "
                    "serving what the database holds", err=True)
+    _link_all(connect(db_path))
     ctx.invoke(serve, port=port, host=host, db_path=db_path)
 
 

@@ -1,0 +1,286 @@
+"""The claim checker: extraction, grading, stance per kind of claim, verdicts, reviews."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from claims.extract import extract
+from claims.grade import Grade, grade
+from claims.judge import Article, judge
+from claims.link import check_text, link_claim
+from claims.registry import SOURCES_DIR, load_registry
+from claims.understand import understand
+from claims.verdict import Counted, roll_up
+from db.claims import add_review, registered_claims
+from evidence.cli import cli
+from harvest.importer import import_file
+
+PROJECT = Path(__file__).resolve().parent.parent
+RATCHET = Path(__file__).parent / "gold_ratchet.json"
+
+
+def article(text: str, *, title: str = "[TEST FIXTURE] Ketamine for migraine", level: int = 4,
+            design: str = "retrospective review", year: int = 2020, pmid: int = 99900001) -> Article:
+    return Article(pmid, title, text, year, level, design)
+
+
+def stance(claim: str, text: str, **kwargs) -> str:
+    return judge(understand(claim), article(text, **kwargs)).stance
+
+
+# --- extraction --------------------------------------------------------------------------
+
+def test_every_registry_claim_is_found_on_its_page():
+    registry = load_registry()
+    for source in {c["source"] for c in registry}:
+        text = (SOURCES_DIR / source).read_text()
+        found = extract(text)
+        for claim in (c for c in registry if c["source"] == source):
+            assert any(f.start < claim["end"] and claim["start"] < f.end for f in found), claim["id"]
+        for f in found:
+            assert text[f.start:f.end] == f.text
+
+
+def test_a_bundled_sentence_yields_one_claim_per_figure():
+    text = "Roughly 39 million people in the US and one billion people worldwide deal with migraines."
+    parts = [f.text for f in extract(text)]
+    assert parts == ["Roughly 39 million people in the US", "one billion people worldwide deal with migraines"]
+
+
+def test_calls_to_action_headings_scripts_and_navigation_are_not_claims():
+    page = """<html><head><style>p {color: red}</style><script>var claim = "ketamine cures all";</script></head>
+    <body><nav>Home | Ketamine is proven to work | Contact</nav>
+    <h1>Ketamine for migraine</h1>
+    <p>Call us today to book your consultation!</p><p>We are open Monday to Friday, 9am to 5pm.</p>
+    <p>Ketamine infusions relieve migraine pain in most patients &amp; work within hours.</p>
+    <footer>Ketamine has no side effects. Copyright 2026</footer></body></html>"""
+    from claims.text import readable_text
+    text = readable_text(page, "page.html")
+    assert "var claim" not in text and "Copyright" not in text and "Home |" not in text
+    found = [f.text for f in extract(text)]
+    assert found == ["Ketamine infusions relieve migraine pain in most patients & work within hours."]
+
+
+# --- grading -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("title, abstract, types, level, design", [
+    ("[TEST FIXTURE] A trial", "This randomized, double-blind, placebo-controlled trial enrolled 40 adults.",
+     ["Journal Article"], 2, "randomized controlled trial"),
+    ("[TEST FIXTURE] Review", "We searched MEDLINE.", ["Journal Article", "Systematic Review"], 1, "systematic review"),
+    ("[TEST FIXTURE] Chart review", "A retrospective chart review of 61 patients. Randomized trials are warranted.",
+     ["Journal Article"], 4, "retrospective review"),
+    ("[TEST FIXTURE] Two cases", "Two men received ketamine.", ["Case Reports"], 5, "case report"),
+    ("[TEST FIXTURE] Protocol", "This randomized controlled trial will be conducted in 12 centres.",
+     ["Journal Article"], 5, "trial protocol"),
+    ("[TEST FIXTURE] Open label", "An open-label study of 20 patients.", [], 4, "open-label study"),
+])
+def test_levels_come_from_publication_types_and_the_articles_own_words(title, abstract, types, level, design):
+    assert grade(title, abstract, types) == Grade(level, design)
+
+
+# --- stance: safety, with negation traps ---------------------------------------------------
+
+NO_SIDE_EFFECTS = "Ketamine infusion therapy has no side effects."
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Adverse events were mild and transient.", "contradicts"),
+    ("Side effects were: transient dissociation during 30 of 49 infusions.", "contradicts"),
+    ("No serious adverse events occurred.", "neutral"),
+    ("There was no significant difference in adverse events between ketamine and placebo.", "contradicts"),
+    ("Patients were assessed daily for pain and adverse events.", "neutral"),
+    ("No adverse events occurred during or after the infusions.", "supports"),
+    ("Recreational ketamine users develop cystitis.", "neutral"),
+    ("Metoclopramide, like any medication, causes sedation and akathisia.", "neutral"),
+])
+def test_absolute_safety_claims_read_negation_right(text, expected):
+    assert stance(NO_SIDE_EFFECTS, text) == expected
+
+
+def test_a_stance_always_comes_with_the_exact_sentences_behind_it():
+    text = "Forty patients were treated. Adverse events were mild and transient."
+    result = judge(understand(NO_SIDE_EFFECTS), article(text))
+    assert result.rationale == ["Adverse events were mild and transient."]
+
+
+# --- stance: efficacy, timing, citation, figures, mechanism --------------------------------
+
+def test_efficacy_is_contradicted_by_a_null_randomized_trial_and_supported_by_a_positive_series():
+    claim = "Ketamine for migraines has proven results."
+    null = ("There was no statistically significant difference in pain score reductions between "
+            "ketamine and placebo at 30 minutes.")
+    assert stance(claim, null, level=2, design="randomized controlled trial") == "contradicts"
+    assert stance(claim, "Pain scores were reduced from 7.1 to 3.8 after ketamine infusion.") == "supports"
+    assert stance(claim, "Ketamine may be a promising treatment for migraine.", level=5,
+                  design="narrative review") == "neutral"
+
+
+def test_session_claims_are_judged_by_the_numbers_studies_report():
+    claim = "Relief from ketamine infusions for migraine usually comes before the third session."
+    assert stance(claim, "Maximum improvement occurred 4.5 days into ketamine infusion treatment.") == "contradicts"
+    single = ("Ketamine was infused over 90-120 minutes. Headache pain was reduced from 7 to 2 "
+              "after treatment with ketamine.")
+    assert stance(claim, single) == "supports"
+
+
+def test_citation_claims_need_the_year_and_the_quantifier():
+    claim = "A 2016 study showed ketamine infusions relieved migraine in all patients."
+    series = "Treatment with ketamine was associated with improvement in pain severity in 6 of 6 patients."
+    assert stance(claim, series, year=2016) == "supports"
+    assert stance(claim, series, year=2018) == "neutral"
+    assert stance(claim, "Pain was reduced in 10 of 29 patients treated with ketamine.", year=2016) == "neutral"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Migraine affected 1.04 billion people worldwide in 2016.", "supports"),
+    ("Migraine affected 600 million people worldwide in 2016.", "contradicts"),
+    ("Migraine affected 40 million people in the United States.", "neutral"),  # another scope
+    ("There were 2 million emergency visits for migraine worldwide.", "neutral"),  # not people
+])
+def test_figure_claims_are_judged_by_the_figures_with_a_stated_tolerance(text, expected):
+    assert stance("One billion people worldwide have migraine.", text,
+                  title="[TEST FIXTURE] Global burden") == expected
+
+
+def test_mechanism_claims_need_the_targets_role_in_pain():
+    claim = "Ketamine targets the NMDA receptor, which modulates pain."
+    text = ("NMDA receptors play an important role in migraine pain. Blocking NMDA receptors reduced "
+            "pain transmission in the trigeminal system.")
+    assert stance(claim, text, title="[TEST FIXTURE] Glutamate and pain") == "supports"
+    assert stance(claim, "Ketamine was given to 20 patients.", title="[TEST FIXTURE] Ketamine") == "neutral"
+
+
+# --- verdicts ----------------------------------------------------------------------------
+
+def c(stance_: str, level: int, retracted: bool = False) -> Counted:
+    return Counted(99900000 + level, stance_, level, "Fixture 2020", retracted)
+
+
+@pytest.mark.parametrize("evidence, absolute, verdict", [
+    ([], False, "insufficient_evidence"),
+    ([c("supports", 2)], False, "supported"),
+    ([c("supports", 4)], False, "weakly_supported"),
+    ([c("contradicts", 4)], False, "contradicted"),
+    ([c("supports", 4), c("contradicts", 4)], False, "mixed"),
+    ([c("supports", 4), c("contradicts", 2)], False, "contradicted"),
+    ([c("supports", 1), c("contradicts", 4)], True, "contradicted"),
+    ([c("supports", 2, retracted=True)], False, "insufficient_evidence"),
+])
+def test_verdict_rules(evidence, absolute, verdict):
+    assert roll_up(evidence, absolute)[0] == verdict
+
+
+def test_the_explanation_names_the_studies_and_their_designs():
+    verdict, explanation = roll_up([c("contradicts", 2), c("contradicts", 4)], absolute=True)
+    assert verdict == "contradicted"
+    assert explanation.startswith("Contradicted: 2 studies (1 randomized trial, 1 case series or retrospective review)")
+
+
+# --- the database: link, check, reviews ----------------------------------------------------
+
+@pytest.fixture
+def linked(db, shared):
+    import_file(db, shared / "corpus" / "pubmed.xml")
+    import_file(db, shared / "corpus" / "local-ids.xml")
+    result = CliRunner().invoke(cli, ["link", "--db", str(db.conn.execute("PRAGMA database_list").fetchone()[2]),
+                                      "--quiet"])
+    assert result.exit_code == 0, result.output
+    return db
+
+
+def test_link_fills_evidence_and_verdicts_for_every_registry_claim(linked):
+    claims = registered_claims(linked)
+    assert len(claims) == len(load_registry())
+    verdicts = dict(linked.execute("SELECT claim_id, verdict FROM claim_verdicts").fetchall())
+    assert set(verdicts) == {c["id"] for c in claims}
+    assert verdicts["no_side_effects"] == "contradicted"
+    for row in linked.query("SELECT * FROM claim_evidence WHERE stance != 'neutral'"):
+        for sentence in json.loads(row["rationale"]):
+            found = linked.execute("SELECT title, abstract FROM articles WHERE pmid = ?", [row["pmid"]]).fetchone()
+            assert sentence in found[0] or sentence in found[1]
+
+
+def test_a_reviewers_decision_wins_and_survives_relinking_and_reharvest(linked, shared):
+    before = linked.execute("SELECT pmid, stance FROM claim_evidence WHERE claim_id = 'us_39_million' "
+                            "AND stance = 'supports'").fetchone()
+    review = add_review(linked, "us_39_million", "overturn_stance", "alice", pmid=before[0],
+                        stance="neutral", note="the figure counts children and adults")
+    claim = next(c for c in registered_claims(linked) if c["id"] == "us_39_million")
+    link_claim(linked, claim)
+    row = linked.execute("SELECT stance, auto_stance, review_id FROM claim_evidence "
+                         "WHERE claim_id = 'us_39_million' AND pmid = ?", [before[0]]).fetchone()
+    assert row == ("neutral", "supports", review)
+    assert linked["claim_verdicts"].get("us_39_million")["verdict"] == "insufficient_evidence"
+    linked.execute("UPDATE articles SET content_hash = 'changed' WHERE pmid = ?", [before[0]])
+    link_claim(linked, claim)
+    flagged = linked.execute("SELECT stance, needs_rereview FROM claim_evidence WHERE claim_id = 'us_39_million' "
+                             "AND pmid = ?", [before[0]]).fetchone()
+    assert flagged == ("neutral", 1)
+    add_review(linked, "us_39_million", "override_verdict", "bob", verdict="weakly_supported", note="ok")
+    link_claim(linked, claim)
+    verdict = linked["claim_verdicts"].get("us_39_million")
+    assert (verdict["verdict"], verdict["auto_verdict"]) == ("weakly_supported", "insufficient_evidence")
+
+
+def test_reviews_are_append_only(db):
+    review = add_review(db, "any", "note", "alice", note="first")
+    import sqlite3
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        db.execute("UPDATE reviews SET note = 'changed' WHERE id = ?", [review])
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        db.execute("DELETE FROM reviews")
+
+
+def test_retracted_articles_are_shown_but_never_counted(linked):
+    pmid = linked.execute("SELECT pmid FROM claim_evidence WHERE claim_id = 'one_billion_worldwide' "
+                          "AND stance = 'supports'").fetchone()[0]
+    linked.execute("UPDATE articles SET is_retracted = 1 WHERE pmid = ?", [pmid])
+    result = check_text(linked, "One billion people worldwide deal with migraines.", load_registry())
+    assert result.verdict == "insufficient_evidence"
+    assert [e["is_retracted"] for e in result.as_json()["evidence"]] == [True]
+    assert "retracted" in result.explanation
+
+
+def test_check_on_an_empty_database_says_insufficient_evidence(tmp_path):
+    result = CliRunner().invoke(cli, ["check", "--db", str(tmp_path / "empty.db"), "--json",
+                                      "Ketamine cures migraine in one session."])
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.output)
+    assert answer["verdict"] == "insufficient_evidence" and answer["evidence"] == []
+    assert set(answer) >= {"claim", "verdict", "explanation", "evidence"}
+
+
+def test_free_text_that_restates_a_registry_claim_is_checked_as_it():
+    registry = load_registry()
+    from claims.link import match_registry
+    assert match_registry("Ketamine infusion therapy for migraine has no side effects at all.",
+                          registry)["id"] == "no_side_effects"
+    assert match_registry("Acupuncture cures asthma.", registry) is None
+
+
+def test_dev_gold_score_never_falls_below_the_best_reached(tmp_path, shared):
+    """A ratchet: tests/gold_ratchet.json holds the best dev score so far; it only moves up."""
+    db_path = tmp_path / "eval.db"
+    from db import open_db
+    db = open_db(db_path)
+    import_file(db, shared / "corpus" / "pubmed.xml")
+    import_file(db, shared / "corpus" / "local-ids.xml")
+    db.close()
+    command = f"{shlex.quote(sys.executable)} -c 'from evidence.cli import main; main()'"
+    out = subprocess.run([sys.executable, str(shared / "tools" / "score_claims.py"), "--gold",
+                          str(shared / "gold" / "dev.jsonl"), "--db", str(db_path), "--cmd", command, "--json"],
+                         capture_output=True, text=True, cwd=PROJECT, env=os.environ, timeout=300)
+    assert out.returncode == 0, out.stderr
+    score = json.loads(out.stdout)
+    best = json.loads(RATCHET.read_text())
+    assert score["unsafe_supported"] == 0
+    assert score["f1"] >= best["f1"], score["per_claim"]
+    assert score["verdict_agreement"] >= best["verdict_agreement"], score["per_claim"]
