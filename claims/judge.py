@@ -124,6 +124,11 @@ class Article:
 
 def judge(spec: ClaimSpec, article: Article) -> Judgement:
     checker = CHECKERS.get(spec.kind, _efficacy)
+    if spec.kind in ("figure", "mechanism"):
+        if not (spec.figure or {}).get("subject") and not spec.target:
+            return Judgement(method=f"{spec.kind}: the claim's subject is not one this checker knows")
+    elif not spec.intervention:
+        return Judgement(method="the claim names no intervention this checker knows: abstained")
     needs_drug = spec.kind not in ("figure", "mechanism")
     if needs_drug and spec.intervention and not re.search(INTERVENTIONS[spec.intervention], article.text, re.I):
         return Judgement(method=f"{spec.kind}: article does not mention {spec.intervention}")

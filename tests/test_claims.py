@@ -284,3 +284,9 @@ def test_dev_gold_score_never_falls_below_the_best_reached(tmp_path, shared):
     assert score["unsafe_supported"] == 0
     assert score["f1"] >= best["f1"], score["per_claim"]
     assert score["verdict_agreement"] >= best["verdict_agreement"], score["per_claim"]
+
+
+def test_a_claim_about_something_the_checkers_do_not_know_abstains(linked):
+    for claim in ("Aspirin reduces the risk of colorectal cancer.", "10% of adults have high blood pressure."):
+        result = check_text(linked, claim, load_registry())
+        assert result.as_json()["evidence"] == [] and result.verdict == "insufficient_evidence"
