@@ -9,7 +9,6 @@ always win), and roll up a verdict (`verdict.py`). Reads the database, never the
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -206,6 +205,3 @@ def _row(evidence: dict[str, Any]) -> dict[str, Any]:
     row["needs_rereview"] = int(row["needs_rereview"])
     return row
 
-
-def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60]

@@ -41,11 +41,9 @@ def html_to_text(markup: str) -> str:
         root = lxml_html.fromstring(markup)
     except (etree.ParserError, ValueError):
         return ""
-    for element in root.iter(*_DROP):
-        element.drop_tree() if element.getparent() is not None else None
-    for element in root.iter(etree.Comment):
+    for element in [*root.iter(*_DROP), *root.iter(etree.Comment)]:
         if element.getparent() is not None:
-            element.getparent().remove(element)
+            element.drop_tree()
     for element in root.iter(*_BLOCK):
         element.tail = "\n\n" + (element.tail or "") if element.tag != "br" else "\n" + (element.tail or "")
         if element.tag == "li":
