@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from claims.text import sentences
-from claims.understand import CONDITIONS, INTERVENTIONS, ClaimSpec, number_value, parse_figure
+from claims.understand import CONDITIONS, INTERVENTIONS, ClaimSpec, number_value, parse_figure, scope_of
 
 SUPPORTS, CONTRADICTS, NEUTRAL = "supports", "contradicts", "neutral"
 
@@ -139,8 +139,9 @@ def judge(spec: ClaimSpec, article: Article) -> Judgement:
     return result
 
 
-def _mentions(article: Article, conditions: list[str]) -> bool:
-    return not conditions or any(re.search(CONDITIONS[c], article.text, re.I) for c in conditions)
+def _mentions(text: str, conditions: list[str]) -> bool:
+    """Does the text name one of the conditions (any text does when none are given)?"""
+    return not conditions or any(re.search(CONDITIONS[c], text, re.I) for c in conditions)
 
 
 def _clauses(sentence: str) -> list[str]:
@@ -218,7 +219,7 @@ def _efficacy_signals(article: Article) -> tuple[list[str], list[str]]:
 
 
 def _efficacy(spec: ClaimSpec, article: Article) -> Judgement:
-    if not _mentions(article, [c for c in spec.conditions if c != "pain"] or spec.conditions):
+    if not _mentions(article.text, [c for c in spec.conditions if c != "pain"] or spec.conditions):
         return Judgement(method="efficacy: not about the condition")
     if not article.own_data:
         return Judgement(method="efficacy: no outcome data of its own (case report, review, protocol)")
@@ -238,7 +239,7 @@ def _efficacy(spec: ClaimSpec, article: Article) -> Judgement:
 def _timing(spec: ClaimSpec, article: Article) -> Judgement:
     if spec.sessions is None:
         return _onset(spec, article)
-    if not _mentions(article, spec.conditions):
+    if not _mentions(article.text, spec.conditions):
         return Judgement(method="timing: not about the condition")
     long_course, short = [], []
     for sentence in article.sentences:
@@ -261,22 +262,18 @@ def _timing(spec: ClaimSpec, article: Article) -> Judgement:
 
 
 def _onset(spec: ClaimSpec, article: Article) -> Judgement:
-    if not _mentions(article, spec.conditions):
+    if not _mentions(article.text, spec.conditions):
         return Judgement(method="onset: not about the condition")
     pattern = _ONSET["hours"]
     positive = [s for s in article.sentences if pattern.search(s) and not NEGATIVE.search(s)
-                and (POSITIVE.search(s) or _ANTIDEPRESSANT.search(s)) and _mentions_any(s, spec.conditions)]
+                and (POSITIVE.search(s) or _ANTIDEPRESSANT.search(s)) and _mentions(s, spec.conditions)]
     negative = [s for s in article.sentences if pattern.search(s) and NEGATIVE.search(s) and OUTCOME.search(s)
-                and _mentions_any(s, spec.conditions)]
+                and _mentions(s, spec.conditions)]
     if negative and article.level <= 2 and not positive:
         return Judgement(CONTRADICTS, negative[:3], method="onset: no effect at the claimed time")
     if positive:
         return Judgement(SUPPORTS, positive[:3], method="onset: effect within the claimed time")
     return Judgement(method="onset: nothing checkable")
-
-
-def _mentions_any(sentence: str, conditions: list[str]) -> bool:
-    return not conditions or any(re.search(CONDITIONS[c], sentence, re.I) for c in conditions)
 
 
 # --- citation ----------------------------------------------------------------------------
@@ -308,7 +305,7 @@ def _figure(spec: ClaimSpec, article: Article) -> Judgement:
     claimed = spec.figure
     if not claimed:
         return Judgement(method="figure: no figure in the claim")
-    article_scope = _scope(article.title)
+    article_scope = scope_of(article.title)
     support, conflict = [], []
     for sentence in article.sentences:
         masked = re.sub(r"\([^)]*\)|\[[^\]]*\]", lambda m: " " * len(m.group(0)), sentence)
@@ -338,14 +335,6 @@ def _figure(spec: ClaimSpec, article: Article) -> Judgement:
         return Judgement(CONTRADICTS, list(dict.fromkeys(conflict))[:3],
                          method=f"figure: more than {FIGURE_CONFLICT:.0%} away from the claimed figure")
     return Judgement(method="figure: no comparable figure")
-
-
-def _scope(text: str) -> str | None:
-    if re.search(r"\b(US|U\.S\.|United States|America\w*)\b", text):
-        return "us"
-    if re.search(r"\b(world\w*|global\w*)\b", text, re.I):
-        return "world"
-    return None
 
 
 # --- mechanism ---------------------------------------------------------------------------

@@ -77,12 +77,13 @@ def candidates(db: Database, spec: ClaimSpec, limit: int = MAX_CANDIDATES) -> li
         "SELECT a.pmid, a.title, a.abstract, a.pub_year, a.publication_types, a.is_retracted "
         "FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid "
         "WHERE articles_fts MATCH ? ORDER BY articles_fts.rank LIMIT ?")
-    found = []
-    for pmid, title, abstract, year, types, retracted in db.execute(sql, [fts_query(spec), limit]):
-        graded = grade(title, abstract, json.loads(types or "[]"))
-        found.append(Article(pmid, title or "", abstract or "", year, graded.level, graded.design,
-                             bool(retracted)))
-    return found
+    return [_graded(*row) for row in db.execute(sql, [fts_query(spec), limit])]
+
+
+def _graded(pmid: int, title: str | None, abstract: str | None, year: int | None, types: str | None,
+            retracted: int | None) -> Article:
+    graded = grade(title, abstract, json.loads(types or "[]"))
+    return Article(pmid, title or "", abstract or "", year, graded.level, graded.design, bool(retracted))
 
 
 def _citations(db: Database, pmids: list[int]) -> dict[int, str]:
@@ -134,14 +135,9 @@ def _articles(db: Database, pmids: set[int]) -> list[Article]:
     if not pmids:
         return []
     marks = ", ".join("?" * len(pmids))
-    result = []
-    for pmid, title, abstract, year, types, retracted in db.execute(
-            f"SELECT pmid, title, abstract, pub_year, publication_types, is_retracted FROM articles "
-            f"WHERE pmid IN ({marks})", list(pmids)):
-        graded = grade(title, abstract, json.loads(types or "[]"))
-        result.append(Article(pmid, title or "", abstract or "", year, graded.level, graded.design,
-                              bool(retracted)))
-    return result
+    return [_graded(*row) for row in db.execute(
+        f"SELECT pmid, title, abstract, pub_year, publication_types, is_retracted FROM articles "
+        f"WHERE pmid IN ({marks})", list(pmids))]
 
 
 def _content_words(text: str) -> set[str]:

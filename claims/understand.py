@@ -130,10 +130,18 @@ def number_value(token: str) -> float:
     return float(token.replace(",", "."))
 
 
+def scope_of(text: str) -> str | None:
+    """Where a figure applies: "us", "world", or None when the text does not say."""
+    if re.search(r"\b(US|U\.S\.|United States|America\w*)\b", text):
+        return "us"
+    if re.search(r"\b(world\w*|global\w*|planet)\b", text, re.I):
+        return "world"
+    return None
+
+
 def parse_figure(text: str) -> dict | None:
     """The first figure a sentence asserts: value, unit (count or percent), scope, subject."""
-    scope = "us" if re.search(r"\b(US|U\.S\.|United States|America\w*)\b", text) else (
-        "world" if re.search(r"\b(world\w*|global\w*|planet)\b", text, re.I) else None)
+    scope = scope_of(text)
     subject = "nausea" if re.search(r"\bnause\w*", text, re.I) else (
         "headache" if re.search(CONDITIONS["headache"], text, re.I) else None)
     out_of = re.search(rf"\b{_NUMBER} out of (every )?{_NUMBER}\b", text, re.I)

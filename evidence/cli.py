@@ -292,8 +292,7 @@ def claims_extract(files, registry_file, as_json, db_path):
             match = next((c for c in known if c["start"] < found.end and found.start < c["end"]), None)
             report.append({"source": path.name, "start": found.start, "end": found.end, "text": found.text,
                            "category": found.category, "registry_id": match["id"] if match else None})
-    save_claims(db, [_claim_row(c) for c in registry
-                     if db["sources"].count_where("id = ?", [c["source"]])])
+    _store_registry(db, registry)
     found_ids = {r["registry_id"] for r in report}
     if as_json:
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
@@ -309,10 +308,14 @@ def claims_extract(files, registry_file, as_json, db_path):
                        "propose it", err=True)
 
 
-def _claim_row(claim: dict) -> dict:
-    """A registry entry as a `claims` row."""
-    row = {k: claim[k] for k in ("id", "quote", "start", "end", "category", "statement", "asserts", "query")}
-    return row | {"source_id": claim["source"], "kind": claim["asserts"].get("kind"), "in_registry": 1}
+def _store_registry(db, registry: list[dict]) -> None:
+    """The registry's claims in `claims`, with any of their pages `sources` still lacks."""
+    for source in {c["source"] for c in registry}:
+        if not db["sources"].count_where("id = ?", [source]):
+            save_source(db, source, (SOURCES_DIR / source).read_text(encoding="utf-8"))
+    columns = ("id", "quote", "start", "end", "category", "statement", "asserts", "query")
+    save_claims(db, [{k: c[k] for k in columns} | {"source_id": c["source"], "kind": c["asserts"].get("kind"),
+                                                   "in_registry": 1} for c in registry])
 
 
 def _load_registry(path: Path) -> list[dict]:
@@ -335,11 +338,7 @@ def link(claim_ids, quiet, db_path):
 
 
 def _link_all(db, claim_ids=(), quiet: bool = False) -> None:
-    registry = _load_registry(REGISTRY_FILE)
-    for claim in registry:
-        if not db["sources"].count_where("id = ?", [claim["source"]]):
-            save_source(db, claim["source"], (SOURCES_DIR / claim["source"]).read_text(encoding="utf-8"))
-    save_claims(db, [_claim_row(c) for c in registry])
+    _store_registry(db, _load_registry(REGISTRY_FILE))
     claims_ = registered_claims(db)
     if claim_ids:
         unknown = set(claim_ids) - {c["id"] for c in claims_}
