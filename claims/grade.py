@@ -12,8 +12,13 @@ when it describes a randomized trial: it reports no human result yet.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from db.claims import articles_to_grade, save_grades
 
 # (level, design label, pattern over title + abstract), first match wins.
 _WORDS = [
@@ -81,3 +86,16 @@ def grade(title: str | None, abstract: str | None, publication_types: list[str])
     if words:
         return Grade(*words)
     return Grade(5, "design not stated" if abstract else "no abstract: design unknown")
+
+
+def grade_articles(db: Database) -> int:
+    """Store a grade on every article not graded yet or changed since; returns how many."""
+    done = 0
+    for rows in articles_to_grade(db):
+        grades = []
+        for pmid, title, abstract, types, digest in rows:
+            graded = grade(title, abstract, json.loads(types or "[]"))
+            grades.append((pmid, graded.level, graded.design, digest))
+        save_grades(db, grades)
+        done += len(grades)
+    return done

@@ -19,7 +19,14 @@ from claims.judge import NEUTRAL, Article, Judgement, judge
 from claims.text import words
 from claims.understand import ClaimSpec, understand
 from claims.verdict import Counted, roll_up
-from db.claims import save_links, stance_reviews, verdict_override
+from db.claims import (
+    claims_with_new_reviews,
+    latest_review_id,
+    registered_claims,
+    save_links,
+    stance_reviews,
+    verdict_override,
+)
 
 MAX_CANDIDATES = 400
 MATCH_THRESHOLD = 0.45  # word overlap with a registry claim needed to treat free text as that claim
@@ -176,6 +183,7 @@ def _overrides(asserts: dict[str, Any]) -> dict[str, Any]:
 
 
 def link_claim(db: Database, claim: dict[str, Any]) -> Check:
+    reviews_seen = latest_review_id(db, claim["id"])
     spec = understand(claim["statement"] or claim["quote"], overrides=_overrides(claim["asserts"]))
     result = check_spec(db, claim["quote"], spec, claim["id"])
     override = verdict_override(db, claim["id"])
@@ -189,8 +197,18 @@ def link_claim(db: Database, claim: dict[str, Any]) -> Check:
         "supports": sum(e["stance"] == "supports" and not e["is_retracted"] for e in result.evidence),
         "contradicts": sum(e["stance"] == "contradicts" and not e["is_retracted"] for e in result.evidence),
         "retracted": sum(bool(e["is_retracted"]) for e in result.evidence),
-        "candidates": result.candidates, "review_id": override["id"] if override else None})
+        "candidates": result.candidates, "review_id": override["id"] if override else None,
+        "reviews_seen": reviews_seen})
     return result
+
+
+def relink_reviewed(db: Database) -> list[str]:
+    """Re-link the claims reviewed since their verdict was computed (reviewers' decisions apply at once)."""
+    pending = set(claims_with_new_reviews(db))
+    for claim in registered_claims(db):
+        if claim["id"] in pending:
+            link_claim(db, claim)
+    return sorted(pending)
 
 
 def _row(evidence: dict[str, Any]) -> dict[str, Any]:

@@ -15,7 +15,6 @@ from sqlite_utils import Database
 from db.articles import utc_now
 
 STANCE_ACTIONS = ("confirm_stance", "overturn_stance")
-REVIEW_ACTIONS = STANCE_ACTIONS + ("override_verdict", "note")
 
 
 def save_source(db: Database, source_id: str, text: str, title: str | None = None) -> None:
@@ -52,6 +51,40 @@ def verdict_override(db: Database, claim_id: str) -> dict[str, Any] | None:
                               "ORDER BY id DESC LIMIT 1", [claim_id])), None)
 
 
+def latest_review_id(db: Database, claim_id: str) -> int:
+    return db.execute("SELECT COALESCE(MAX(id), 0) FROM reviews WHERE claim_id = ?", [claim_id]).fetchone()[0]
+
+
+def claims_with_new_reviews(db: Database) -> list[str]:
+    """Registry claims reviewed since their verdict was last computed."""
+    return [row[0] for row in db.execute(
+        "SELECT c.id FROM claims c JOIN claim_verdicts v ON v.claim_id = c.id "
+        "WHERE c.in_registry = 1 AND (SELECT MAX(id) FROM reviews r WHERE r.claim_id = c.id) "
+        "> COALESCE(v.reviews_seen, 0) ORDER BY c.id")]
+
+
+def articles_to_grade(db: Database, batch: int = 2000):
+    """Batches of articles never graded, or changed since they were graded."""
+    last = -1
+    while True:
+        rows = db.execute(
+            "SELECT pmid, title, abstract, publication_types, content_hash FROM articles "
+            "WHERE pmid > ? AND graded_hash IS NOT content_hash ORDER BY pmid LIMIT ?",
+            [last, batch]).fetchall()
+        if not rows:
+            return
+        yield rows
+        last = rows[-1][0]
+
+
+def save_grades(db: Database, grades: list[tuple[int, int, str, str]]) -> None:
+    """(pmid, level, design, content_hash it was graded from) for each article."""
+    with db.atomic():
+        db.conn.executemany(
+            "UPDATE articles SET evidence_level = ?, design = ?, graded_hash = ? WHERE pmid = ?",
+            [(level, design, digest, pmid) for pmid, level, design, digest in grades])
+
+
 def save_links(db: Database, claim_id: str, evidence: list[dict[str, Any]],
                verdict: dict[str, Any]) -> None:
     """Replace a claim's evidence rows and verdict, in one transaction."""
@@ -67,8 +100,7 @@ def save_links(db: Database, claim_id: str, evidence: list[dict[str, Any]],
 
 def add_review(db: Database, claim_id: str, action: str, actor: str, *, pmid: int | None = None,
                stance: str | None = None, verdict: str | None = None, note: str | None = None) -> int:
-    if action not in REVIEW_ACTIONS:
-        raise ValueError(f"unknown review action {action!r}; one of {', '.join(REVIEW_ACTIONS)}")
+    """Record a reviewer's decision; the `reviews_validate` trigger refuses bad ones."""
     article_hash = None
     if pmid is not None:
         row = db.execute("SELECT content_hash FROM articles WHERE pmid = ?", [pmid]).fetchone()

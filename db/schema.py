@@ -44,6 +44,9 @@ TABLES: dict[str, dict[str, Any]] = {
             "publication_types": str,  # JSON array, for Datasette array facets
             "mesh_terms": str,  # JSON array of descriptor names
             "keywords": str,  # JSON array
+            "evidence_level": int,  # 1 systematic review .. 5 case report, review, other (claims/grade.py)
+            "design": str,  # e.g. "randomized controlled trial", "retrospective chart review"
+            "graded_hash": str,  # the content_hash the grade was computed from; stale when it differs
             "content_hash": str,  # of the parsed record: tells a new version from a re-import
             "first_seen": str,
             "last_updated": str,
@@ -220,6 +223,7 @@ TABLES: dict[str, dict[str, Any]] = {
             "retracted": int,
             "candidates": int,  # articles judged
             "review_id": int,
+            "reviews_seen": int,  # the newest review id this verdict took into account
             "linked_at": str,
         },
         "pk": "claim_id",
@@ -242,7 +246,32 @@ TABLES: dict[str, dict[str, Any]] = {
     },
 }
 
+_REVIEW_CHECKS = [
+    ("NOT EXISTS (SELECT 1 FROM claims WHERE id = NEW.claim_id)",
+     "unknown claim: use a claim id from the claims table"),
+    ("NEW.action IS NULL OR NEW.action NOT IN "
+     "('confirm_stance', 'overturn_stance', 'override_verdict', 'note')",
+     "the action must be confirm_stance, overturn_stance, override_verdict or note"),
+    ("COALESCE(TRIM(NEW.actor), '') = ''", "a review must name the reviewer"),
+    ("NEW.action IN ('confirm_stance', 'overturn_stance') AND NOT EXISTS "
+     "(SELECT 1 FROM articles WHERE pmid = NEW.pmid)",
+     "a stance review needs the PMID of an article in the database"),
+    ("NEW.action = 'confirm_stance' AND NEW.stance IS NULL",
+     "only a study linked to the claim has a stance to confirm; overturn it to add one"),
+    ("NEW.action IN ('confirm_stance', 'overturn_stance') AND "
+     "NEW.stance NOT IN ('supports', 'contradicts', 'neutral')",
+     "the stance must be supports, contradicts or neutral"),
+    ("NEW.action = 'override_verdict' AND (NEW.verdict IS NULL OR NEW.verdict NOT IN "
+     "('supported', 'weakly_supported', 'mixed', 'contradicted', 'insufficient_evidence'))",
+     "the verdict must be supported, weakly_supported, mixed, contradicted or insufficient_evidence"),
+    ("NEW.action = 'note' AND COALESCE(TRIM(NEW.note), '') = ''", "a note cannot be empty"),
+]
+
 TRIGGERS = {
+    # Every writer (the CLI, Datasette's canned queries, a script) gets the same clear refusal.
+    "reviews_validate": "BEFORE INSERT ON reviews BEGIN " + " ".join(
+        f"SELECT RAISE(ABORT, '{message}') WHERE {condition};"
+        for condition, message in _REVIEW_CHECKS) + " END",
     "reviews_append_only_update": "BEFORE UPDATE ON reviews BEGIN "
                                   "SELECT RAISE(ABORT, 'reviews are append-only'); END",
     "reviews_append_only_delete": "BEFORE DELETE ON reviews BEGIN "
@@ -268,6 +297,8 @@ INDEXES = [
     ("harvest_runs", ["topic", "started_at"]),
     ("claim_evidence", ["pmid"]),
     ("reviews", ["claim_id", "pmid"]),
+    ("articles", ["first_seen"]),
+    ("articles", ["evidence_level"]),
 ]
 
 FTS = {"articles": ["title", "abstract"]}

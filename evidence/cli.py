@@ -17,6 +17,7 @@ import click
 import yaml
 
 from claims.extract import extract
+from claims.grade import grade_articles
 from claims.link import check_text, link_claim
 from claims.registry import REGISTRY_FILE, SOURCES_DIR, RegistryError, load_registry
 from claims.text import readable_text
@@ -339,6 +340,9 @@ def link(claim_ids, quiet, db_path):
 
 def _link_all(db, claim_ids=(), quiet: bool = False) -> None:
     _store_registry(db, _load_registry(REGISTRY_FILE))
+    graded = grade_articles(db)
+    if graded and not quiet:
+        click.echo(f"graded {graded} new or changed articles", err=True)
     claims_ = registered_claims(db)
     if claim_ids:
         unknown = set(claim_ids) - {c["id"] for c in claims_}

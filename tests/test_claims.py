@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +20,7 @@ from claims.link import check_text, link_claim
 from claims.registry import SOURCES_DIR, load_registry
 from claims.understand import understand
 from claims.verdict import Counted, roll_up
-from db.claims import add_review, registered_claims
+from db.claims import add_review, registered_claims, save_claims, save_source
 from evidence.cli import cli
 from harvest.importer import import_file
 
@@ -230,13 +231,34 @@ def test_a_reviewers_decision_wins_and_survives_relinking_and_reharvest(linked, 
     assert (verdict["verdict"], verdict["auto_verdict"]) == ("weakly_supported", "insufficient_evidence")
 
 
-def test_reviews_are_append_only(db):
-    review = add_review(db, "any", "note", "alice", note="first")
-    import sqlite3
+@pytest.fixture
+def one_claim(db):
+    save_source(db, "page.html", "Ketamine has no side effects.")
+    save_claims(db, [{"id": "no_side_effects", "source_id": "page.html", "quote": "Ketamine has no side effects.",
+                      "start": 0, "end": 29, "in_registry": 1}])
+    return db
+
+
+def test_reviews_are_append_only(one_claim):
+    review = add_review(one_claim, "no_side_effects", "note", "alice", note="first")
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-        db.execute("UPDATE reviews SET note = 'changed' WHERE id = ?", [review])
+        one_claim.execute("UPDATE reviews SET note = 'changed' WHERE id = ?", [review])
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-        db.execute("DELETE FROM reviews")
+        one_claim.execute("DELETE FROM reviews")
+
+
+@pytest.mark.parametrize("claim_id, action, actor, fields, refusal", [
+    ("nope", "note", "alice", {"note": "x"}, "unknown claim"),
+    ("no_side_effects", "delete_everything", "alice", {}, "the action must be"),
+    ("no_side_effects", "note", " ", {"note": "x"}, "must name the reviewer"),
+    ("no_side_effects", "overturn_stance", "alice", {"pmid": 99000001, "stance": "supports"}, "PMID of an article"),
+    ("no_side_effects", "override_verdict", "alice", {"verdict": "true"}, "the verdict must be"),
+    ("no_side_effects", "note", "alice", {"note": ""}, "a note cannot be empty"),
+])
+def test_bad_reviews_are_refused_with_a_clear_reason(one_claim, claim_id, action, actor, fields, refusal):
+    with pytest.raises(sqlite3.IntegrityError, match=refusal):
+        add_review(one_claim, claim_id, action, actor, **fields)
+    assert one_claim["reviews"].count == 0
 
 
 def test_retracted_articles_are_shown_but_never_counted(linked):
