@@ -192,10 +192,12 @@ def link_claim(db: Database, claim: dict[str, Any]) -> Check:
     if override:
         explanation = (f"Reviewer {override['actor']} set the verdict to {verdict} "
                        f"({override['note'] or 'no note'}). Automated: {result.explanation}")
+    counted = [e for e in result.evidence if not e["is_retracted"]]
     save_links(db, claim["id"], [_row(e) for e in result.evidence], {
         "verdict": verdict, "auto_verdict": result.verdict, "explanation": explanation,
-        "supports": sum(e["stance"] == "supports" and not e["is_retracted"] for e in result.evidence),
-        "contradicts": sum(e["stance"] == "contradicts" and not e["is_retracted"] for e in result.evidence),
+        "supports": _count(counted, "supports"), "supports_strong": _count(counted, "supports", strong=True),
+        "contradicts": _count(counted, "contradicts"),
+        "contradicts_strong": _count(counted, "contradicts", strong=True),
         "retracted": sum(bool(e["is_retracted"]) for e in result.evidence),
         "candidates": result.candidates, "review_id": override["id"] if override else None,
         "reviews_seen": reviews_seen})
@@ -209,6 +211,11 @@ def relink_reviewed(db: Database) -> list[str]:
         if claim["id"] in pending:
             link_claim(db, claim)
     return sorted(pending)
+
+
+def _count(evidence: list[dict[str, Any]], stance: str, strong: bool = False) -> int:
+    """Studies with this stance; strong: only systematic reviews, meta-analyses and randomized trials."""
+    return sum(e["stance"] == stance and (not strong or e["level"] <= 2) for e in evidence)
 
 
 def _row(evidence: dict[str, Any]) -> dict[str, Any]:

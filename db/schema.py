@@ -219,7 +219,9 @@ TABLES: dict[str, dict[str, Any]] = {
             "auto_verdict": str,
             "explanation": str,
             "supports": int,
+            "supports_strong": int,  # of which systematic reviews, meta-analyses or randomized trials
             "contradicts": int,
+            "contradicts_strong": int,
             "retracted": int,
             "candidates": int,  # articles judged
             "review_id": int,
@@ -303,6 +305,28 @@ INDEXES = [
 
 FTS = {"articles": ["title", "abstract"]}
 
+# The claim scorecard, the product's front door: one row per reviewed claim. A view, so that
+# Datasette can facet it (verdict, category, source) and the canned query stays one SELECT.
+VIEWS = {
+    "claim_scorecard": """
+SELECT c.id AS see_evidence, c.quote, c.source_id AS source, c.category, v.verdict, v.explanation,
+  v.supports_strong AS "supporting: trials and reviews",
+  v.supports - v.supports_strong AS "supporting: other designs",
+  v.contradicts_strong AS "contradicting: trials and reviews",
+  v.contradicts - v.contradicts_strong AS "contradicting: other designs",
+  CASE WHEN v.review_id IS NOT NULL THEN 'verdict set by a reviewer'
+       WHEN r.n THEN r.n || ' review(s), latest ' || r.latest
+       ELSE 'not reviewed' END AS review_state,
+  v.auto_verdict, v.linked_at AS checked_at,
+  CASE v.verdict WHEN 'contradicted' THEN 0 WHEN 'mixed' THEN 1 WHEN 'insufficient_evidence' THEN 2
+       WHEN 'weakly_supported' THEN 3 WHEN 'supported' THEN 4 ELSE 5 END AS severity
+FROM claims c
+LEFT JOIN claim_verdicts v ON v.claim_id = c.id
+LEFT JOIN (SELECT claim_id, COUNT(*) AS n, MAX(created_at) AS latest FROM reviews GROUP BY claim_id) r
+  ON r.claim_id = c.id
+WHERE c.in_registry = 1""",
+}
+
 
 def ensure_db_shape(db: Database) -> None:
     """Bring any database, new or old, to the declared shape. Safe to call every time."""
@@ -325,6 +349,10 @@ def ensure_db_shape(db: Database) -> None:
         for name, body in TRIGGERS.items():
             db.execute(f"CREATE TRIGGER IF NOT EXISTS {name} {body}")
     MIGRATIONS.apply(db)
+    for name, sql in VIEWS.items():
+        current = db.execute("SELECT sql FROM sqlite_master WHERE type = 'view' AND name = ?", [name]).fetchone()
+        if not current or current[0] != f"CREATE VIEW {name} AS {sql}":
+            db.create_view(name, sql, replace=True)
     for name, columns in FTS.items():
         if not db.table(f"{name}_fts").exists():
             db.table(name).enable_fts(columns, fts_version="FTS5", create_triggers=True,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import json
 import logging
+import os
 import socket
 import sqlite3
 import subprocess
@@ -14,7 +15,6 @@ from dataclasses import asdict
 from pathlib import Path
 
 import click
-import yaml
 
 from claims.extract import extract
 from claims.grade import grade_articles
@@ -26,15 +26,13 @@ from db.articles import SaveCounts
 from db.claims import registered_claims, save_claims, save_source
 from db.runs import close_interrupted_runs, sync_topics
 from evidence import __version__
+from evidence.serving import datasette_command, metadata_for, reviewers
 from harvest.eutils import DEFAULT_BASE_URL, EUtils, Unreachable
 from harvest.harvester import DEFAULT_BATCH_SIZE as EFETCH_BATCH
 from harvest.harvester import Harvester
 from harvest.importer import DEFAULT_BATCH_SIZE, import_file
 from harvest.lock import HarvestLocked, harvest_lock
 from harvest.topics import TOPICS_FILE, TopicsError, load_topics
-
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-METADATA = PROJECT_DIR / "metadata.yml"
 
 # Exit statuses of `evidence harvest` (documented in the README), for cron and CI.
 EXIT_FAILED = 1  # a topic failed; the others ran; the failed topic's cursor did not move
@@ -393,27 +391,28 @@ def check(claim_text, as_json, db_path):
               help="Interface to listen on; 0.0.0.0 makes it reachable from other machines.")
 @db_option
 def serve(port, host, db_path):
-    """Serve the database through Datasette with metadata.yml."""
+    """Serve the database through Datasette with metadata.yml, the project's plugins and templates.
+
+    Visitors read; reviewers sign in at /-/login to record reviews. A reviewer account is
+    an environment variable REVIEWER_PASSWORD_HASH_<NAME> holding the hash that
+    `datasette hash-password` prints. EVIDENCE_REQUIRE_LOGIN=1 closes the site to anyone
+    not signed in; DATASETTE_SECRET keeps sign-ins valid across restarts.
+    """
     connect(db_path).close()
+    if not os.environ.get("DATASETTE_SECRET"):
+        click.echo("evidence serve: DATASETTE_SECRET is not set; sign-ins end when the server restarts",
+                   err=True)
+    names = reviewers()
+    click.echo(f"evidence serve: reviewer accounts: {', '.join(names) if names else 'none (read-only)'}",
+               err=True)
     with tempfile.TemporaryDirectory() as tmp:
         metadata = Path(tmp) / "metadata.json"
         metadata.write_text(json.dumps(metadata_for(db_path)))
-        command = [sys.executable, "-m", "datasette", "serve", str(db_path),
-                   "--metadata", str(metadata), "--host", host, "--port", str(port)]
-        click.echo(f"Serving {db_path} on http://{host}:{port}/{db_path.stem}", err=True)
+        click.echo(f"Serving {db_path} on http://{host}:{port}/{db_path.stem}/scorecard", err=True)
         try:
-            sys.exit(subprocess.call(command))
+            sys.exit(subprocess.call(datasette_command(sys.executable, db_path, metadata, host, port)))
         except KeyboardInterrupt:
             sys.exit(0)
-
-
-def metadata_for(db_path: Path) -> dict:
-    """metadata.yml with its database section named as Datasette names this file."""
-    metadata = yaml.safe_load(METADATA.read_text())
-    databases = metadata.get("databases", {})
-    if "evidence" in databases:
-        databases[db_path.stem] = databases.pop("evidence")
-    return metadata
 
 
 @cli.command()

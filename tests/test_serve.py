@@ -1,9 +1,238 @@
-"""`evidence serve`: Datasette over the database with metadata.yml."""
+"""`evidence serve`: Datasette with metadata.yml, the project's plugin and templates, in-process.
 
-from evidence.cli import metadata_for
+The database is linked from synthetic records (tests/fixtures/serve_records.xml, PMIDs from
+99100001, titles "[TEST FIXTURE]"), so these tests run without ../shared.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from datasette.app import Datasette
+from datasette.utils import tilde_encode
+from datasette_auth_passwords.utils import hash_password
+
+from db import open_db
+from db.claims import save_source
+from evidence.cli import cli
+from evidence.serving import PLUGINS_DIR, SETTINGS, TEMPLATES_DIR, metadata_for
+
+FIXTURE = Path(__file__).parent / "fixtures" / "serve_records.xml"
+READ_QUERIES = {
+    "scorecard": "", "evidence_for_claim": "claim=no_side_effects", "adverse_events": "",
+    "new_evidence": "since=", "retracted_or_corrected": "", "studies_by_design_and_year": "",
+    "search": "q=ketamine",
+}
+REVIEWER = {"id": "alice", "roles": ["reviewer"]}
+
+
+def run(coroutine):
+    return asyncio.run(coroutine)
+
+
+@pytest.fixture(scope="module")
+def linked_db(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("serve") / "evidence.db"
+    runner = CliRunner()
+    for args in (["import", str(FIXTURE), "--db", str(path), "--quiet"], ["link", "--db", str(path), "--quiet"]):
+        result = runner.invoke(cli, args)
+        assert result.exit_code == 0, result.output
+    db = open_db(path)
+    save_source(db, "hostile.html", 'Ketamine <script>alert("copy")</script> cures everything.')
+    db.close()
+    return path
+
+
+@pytest.fixture
+def served(linked_db, tmp_path):
+    """A fresh copy of the linked database behind Datasette, as `evidence serve` configures it."""
+    path = tmp_path / "evidence.db"
+    with sqlite3.connect(linked_db) as source, sqlite3.connect(path) as copy:
+        source.backup(copy)
+    ds = Datasette([str(path)], metadata=metadata_for(path, {"REVIEWER_PASSWORD_HASH_ALICE": "x"}),
+                   plugins_dir=str(PLUGINS_DIR), template_dir=str(TEMPLATES_DIR), settings=SETTINGS)
+    run(ds.invoke_startup())
+    return ds
+
+
+def get(ds, path, **kwargs):
+    return run(ds.client.get(path, **kwargs))
+
+
+def signed_in(ds, actor=REVIEWER) -> dict[str, str]:
+    return {"ds_actor": ds.sign({"a": actor}, "actor")}
+
+
+def post_review(ds, query: str, data: dict[str, str], cookies: dict[str, str] | None = None,
+                with_csrf: bool = True):
+    cookies = dict(cookies or {})
+    if with_csrf:
+        form = get(ds, f"/evidence/{query}", cookies=cookies)
+        cookies["ds_csrftoken"] = form.cookies["ds_csrftoken"]
+        data = {**data, "csrftoken": re.search(r'name="csrftoken" value="([^"]+)"', form.text).group(1)}
+    return run(ds.client.post(f"/evidence/{query}", data=data, cookies=cookies))
+
+
+@pytest.mark.parametrize("query, args", READ_QUERIES.items())
+def test_every_canned_query_answers_on_a_linked_database(served, query, args):
+    response = get(served, f"/evidence/{query}.json?_shape=array&{args}")
+    assert response.status_code == 200, response.text
+    assert response.json(), f"{query} returned no rows"
+
+
+def test_the_scorecard_shows_every_claim_worst_verdict_first(served):
+    rows = get(served, "/evidence/scorecard.json?_shape=array").json()
+    assert len(rows) == 20
+    assert rows[0]["verdict"] == "contradicted" and rows[0]["explanation"].startswith("Contradicted:")
+    assert rows[-1]["verdict"] == "supported"
+    no_side_effects = next(r for r in rows if r["see_evidence"] == "no_side_effects")
+    assert no_side_effects["contradicting: trials and reviews"] == 1
+    assert no_side_effects["contradicting: other designs"] == 1  # the retracted study is not counted
+    assert no_side_effects["review_state"] == "not reviewed"
+    page = get(served, "/evidence/scorecard").text
+    assert 'href="/evidence/evidence_for_claim?claim=no_side_effects"' in page
+
+
+def test_evidence_for_a_claim_links_pubmed_and_highlights_the_rationale(served):
+    rows = get(served, "/evidence/evidence_for_claim.json?_shape=array&claim=no_side_effects").json()
+    assert [r["pmid"] for r in rows] == [99100001, 99100002, 99100004]
+    rct = rows[0]
+    assert (rct["stance"], rct["level"], rct["year"]) == ("contradicts", 2, 2021)
+    assert rct["pubmed"] == "https://pubmed.ncbi.nlm.nih.gov/99100001/"
+    assert "dissociation, nausea" in rct["rationale"]
+    assert rows[-1]["retracted"] == "RETRACTED: not counted"
+    page = get(served, "/evidence/evidence_for_claim?claim=no_side_effects").text
+    assert "<mark>Adverse events included dissociation, nausea and transient hypertension" in page
+    assert 'href="/evidence/overturn_stance?claim_id=no_side_effects&amp;pmid=99100001"' in page
+
+
+def test_facets_and_full_text_search_work(served):
+    articles = get(served, "/evidence/articles.json?_facet=evidence_level").json()
+    facets = articles["facet_results"]
+    assert {"publication_types", "mesh_terms", "pub_year", "evidence_level", "is_retracted"} <= set(facets)
+    types = {f["value"] for f in facets["publication_types"]["results"]}
+    assert "Randomized Controlled Trial" in types
+    scorecard = get(served, "/evidence/claim_scorecard.json").json()["facet_results"]
+    assert {"verdict", "category", "source"} <= set(scorecard)
+    assert get(served, "/evidence/claim_evidence.json").json()["facet_results"].keys() >= {"stance", "level"}
+    found = get(served, "/evidence/articles.json?_search=dissociation&_shape=array").json()
+    assert [r["pmid"] for r in found] == [99100001]
+
+
+def test_anonymous_visitors_cannot_write_or_run_their_own_sql(served):
+    response = post_review(served, "override_verdict", {"claim_id": "no_side_effects", "verdict": "supported"},
+                           with_csrf=False)
+    assert response.status_code == 403
+    assert get(served, "/evidence/override_verdict").status_code == 403
+    assert get(served, "/evidence.json?sql=select+1").status_code == 403
+    assert open_db(served.databases["evidence"].path)["reviews"].count == 0
+
+
+def test_writes_without_the_csrf_token_are_refused(served):
+    response = post_review(served, "override_verdict", {"claim_id": "no_side_effects", "verdict": "mixed",
+                                                         "note": "x"}, signed_in(served), with_csrf=False)
+    assert response.status_code == 403
+    assert "did not match cookie" in response.text
+
+
+def test_a_reviewers_verdict_is_stored_with_actor_and_time_and_takes_effect(served):
+    response = post_review(served, "override_verdict",
+                           {"claim_id": "no_side_effects", "verdict": "mixed", "note": "Only mild events"},
+                           signed_in(served))
+    assert response.status_code == 302
+    db = open_db(served.databases["evidence"].path)
+    review = list(db["reviews"].rows)[0]
+    assert (review["actor"], review["action"], review["verdict"]) == ("alice", "override_verdict", "mixed")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", review["created_at"])
+    card = {r["see_evidence"]: r for r in get(served, "/evidence/scorecard.json?_shape=array").json()}
+    assert card["no_side_effects"]["verdict"] == "mixed"
+    assert card["no_side_effects"]["auto_verdict"] == "contradicted"
+    assert card["no_side_effects"]["review_state"] == "verdict set by a reviewer"
+
+
+def test_an_overturned_stance_changes_the_evidence_and_the_verdict_at_once(served):
+    cookies = signed_in(served)
+    for pmid in ("99100001", "99100002"):
+        post_review(served, "overturn_stance", {"claim_id": "no_side_effects", "pmid": pmid,
+                                                "stance": "neutral", "note": "fixture"}, cookies)
+    rows = get(served, "/evidence/evidence_for_claim.json?_shape=array&claim=no_side_effects").json()
+    assert {r["pmid"]: r["stance"] for r in rows}[99100001] == "neutral"
+    card = {r["see_evidence"]: r for r in get(served, "/evidence/scorecard.json?_shape=array").json()}
+    assert card["no_side_effects"]["verdict"] == "insufficient_evidence"  # only the retracted one is left
+
+
+def test_a_bad_review_is_refused_with_the_reason_and_stores_nothing(served):
+    response = post_review(served, "overturn_stance", {"claim_id": "no_side_effects", "pmid": "99100001",
+                                                       "stance": "maybe", "note": ""}, signed_in(served))
+    assert response.status_code == 302
+    messages = served.unsign(response.cookies["ds_messages"], "messages")
+    assert "the stance must be supports, contradicts or neutral" in messages[0][0]
+    assert open_db(served.databases["evidence"].path)["reviews"].count == 0
+
+
+def test_markup_in_abstracts_and_website_copy_is_shown_as_text(served):
+    pages = [get(served, "/evidence/evidence_for_claim?claim=no_side_effects").text,
+             get(served, "/evidence/articles/99100002").text,
+             get(served, f"/evidence/sources/{tilde_encode('hostile.html')}").text,
+             get(served, "/-/evidence-map").text]
+    for page in pages:
+        assert "<script>alert(" not in page
+    assert "&lt;script&gt;alert(" in pages[0]
+    assert "&lt;script&gt;alert(" in pages[2]
+
+
+def test_the_evidence_map_draws_every_claim_and_study(served):
+    page = get(served, "/-/evidence-map")
+    assert page.status_code == 200
+    assert page.text.count("<circle") == 13  # one dot per non-neutral link
+    assert "no_side_effects" in page.text and "Publications per year" in page.text
+
+
+def test_new_evidence_is_an_atom_feed(served):
+    feed = get(served, "/evidence/new_evidence.atom?since=2000-01-01")
+    assert feed.status_code == 200
+    assert feed.text.count("<entry>") == 4
+    assert "https://pubmed.ncbi.nlm.nih.gov/99100001/" in feed.text
+
+
+def test_the_how_to_read_page_explains_stances_levels_and_verdicts(served):
+    page = get(served, "/how-to-read").text
+    for word in ("supports", "contradicts", "neutral", "Randomized controlled trial", "insufficient evidence"):
+        assert word in page
+
+
+def test_a_reviewer_signs_in_with_a_password_from_the_environment(linked_db, tmp_path, monkeypatch):
+    monkeypatch.setenv("REVIEWER_PASSWORD_HASH_ALICE", hash_password("correct horse"))
+    ds = Datasette([str(linked_db)], metadata=metadata_for(linked_db), plugins_dir=str(PLUGINS_DIR),
+                   template_dir=str(TEMPLATES_DIR))
+    run(ds.invoke_startup())
+    form = get(ds, "/-/login")
+    token = re.search(r'name="csrftoken" value="([^"]+)"', form.text).group(1)
+    cookies = {"ds_csrftoken": form.cookies["ds_csrftoken"]}
+    wrong = run(ds.client.post("/-/login", data={"username": "alice", "password": "nope", "csrftoken": token},
+                               cookies=cookies))
+    assert "ds_actor" not in wrong.cookies
+    right = run(ds.client.post("/-/login", data={"username": "alice", "password": "correct horse",
+                                                 "csrftoken": token}, cookies=cookies))
+    actor = ds.unsign(right.cookies["ds_actor"], "actor")["a"]
+    assert actor == REVIEWER
+
+
+def test_the_site_can_require_a_login_for_everything(linked_db):
+    ds = Datasette([str(linked_db)], metadata=metadata_for(linked_db, {"EVIDENCE_REQUIRE_LOGIN": "1"}),
+                   plugins_dir=str(PLUGINS_DIR), template_dir=str(TEMPLATES_DIR))
+    run(ds.invoke_startup())
+    assert get(ds, "/evidence/scorecard.json").status_code == 403
+    assert get(ds, "/evidence/scorecard.json", cookies=signed_in(ds)).status_code == 200
 
 
 def test_served_metadata_follows_the_database_file_name(tmp_path):
-    metadata = metadata_for(tmp_path / "review-copy.db")
+    metadata = metadata_for(tmp_path / "review-copy.db", {})
     assert list(metadata["databases"]) == ["review-copy"]
     assert metadata["databases"]["review-copy"]["tables"]["articles"]["fts_table"] == "articles_fts"
+    assert 'href="/review-copy/scorecard"' in metadata["description_html"]

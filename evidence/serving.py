@@ -1,0 +1,64 @@
+"""How `evidence serve` runs Datasette: metadata, plugins, templates, settings and accounts.
+
+Reviewer accounts come from the environment, one variable per reviewer holding a password
+hash from `datasette hash-password` (datasette-auth-passwords):
+
+    REVIEWER_PASSWORD_HASH_ALICE='pbkdf2_sha256$...'   # signs in as "alice", role reviewer
+
+`EVIDENCE_REQUIRE_LOGIN=1` closes the whole site to visitors who are not signed in.
+`DATASETTE_SECRET` keeps sign-ins valid across restarts.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import yaml
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+METADATA = PROJECT_DIR / "metadata.yml"
+PLUGINS_DIR = PROJECT_DIR / "plugins"
+TEMPLATES_DIR = PROJECT_DIR / "templates"
+REVIEWER_PREFIX = "REVIEWER_PASSWORD_HASH_"
+REVIEWER = {"roles": ["reviewer"]}
+SETTINGS = {
+    "sql_time_limit_ms": 3000,  # reviewers' own SQL; the canned queries answer in milliseconds
+    "max_returned_rows": 2000,
+    "facet_time_limit_ms": 500,  # array facets over 100,000 articles
+    "default_facet_size": 15,
+    "default_page_size": 50,
+}
+
+
+def reviewers(environ: Mapping[str, str] = os.environ) -> list[str]:
+    return sorted(key[len(REVIEWER_PREFIX):].lower() for key, value in environ.items()
+                  if key.startswith(REVIEWER_PREFIX) and value.strip() and len(key) > len(REVIEWER_PREFIX))
+
+
+def metadata_for(db_path: Path, environ: Mapping[str, str] = os.environ) -> dict:
+    """metadata.yml for this database file, with the reviewer accounts the environment defines."""
+    metadata = yaml.safe_load(METADATA.read_text())
+    name = Path(db_path).stem
+    databases = metadata.get("databases", {})
+    if "evidence" in databases:
+        databases[name] = databases.pop("evidence")
+    metadata["description_html"] = metadata["description_html"].replace('href="/evidence/', f'href="/{name}/')
+    names = reviewers(environ)
+    metadata.setdefault("plugins", {})["datasette-auth-passwords"] = {
+        **{f"{user}_password_hash": {"$env": f"{REVIEWER_PREFIX}{user.upper()}"} for user in names},
+        "actors": {user: {"id": user, **REVIEWER} for user in names},
+    }
+    if environ.get("EVIDENCE_REQUIRE_LOGIN", "").strip() not in ("", "0"):
+        metadata["allow"] = REVIEWER
+    return metadata
+
+
+def datasette_command(python: str, db_path: Path, metadata_path: Path, host: str, port: int) -> list[str]:
+    command = [python, "-m", "datasette", "serve", str(db_path), "--metadata", str(metadata_path),
+               "--plugins-dir", str(PLUGINS_DIR), "--template-dir", str(TEMPLATES_DIR),
+               "--host", host, "--port", str(port)]
+    for setting, value in SETTINGS.items():
+        command += ["--setting", setting, str(value)]
+    return command
