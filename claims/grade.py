@@ -20,22 +20,28 @@ from sqlite_utils import Database
 
 from db.claims import articles_to_grade, save_grades
 
-# (level, design label, pattern over title + abstract), first match wins.
+# (level, design label, pattern over title + abstract, hints), first match wins. Every match
+# contains one of the hints (lowercase): a fast check that skips the pattern on most texts.
 _WORDS = [
-    (5, "trial protocol", r"\b(study|trial) protocol\b|\bprotocol for a\b|\bthis trial aims\b|\bwill be (conducted|randomi[sz]ed|enrolled)\b"),
-    (1, "meta-analysis", r"\bmeta-?analys[ie]s\b"),
-    (1, "systematic review", r"\bsystematic(ally)? (literature )?review(ed)?\b|\bsystematic analysis\b"),
-    (2, "randomized controlled trial", r"\brandomi[sz]ed\b[^.]{0,80}\b(controlled|placebo|double-?blind|trial|cross-?over)\b|\b(double|single|triple)-?blind(ed)?\b[^.]{0,60}\brandomi[sz]ed\b|\brandomly (assigned|allocated)\b"),
-    (3, "non-randomized controlled study", r"\bcontrolled (study|trial)\b|\bplacebo-controlled\b"),
-    (3, "cohort study", r"\b(prospective|longitudinal|population-based|cohort)\b[^.]{0,40}\b(study|survey|cohort|analysis)\b|\bcross-sectional\b"),
-    (4, "open-label study", r"\bopen-?label\b"),
-    (4, "retrospective review", r"\bretrospective(ly)?\b"),
-    (4, "case series", r"\bcase series\b|\bseries of (\d+|two|three|four|five|six|seven|eight|nine|ten) patients\b|\bobservational study\b"),
-    (5, "case report", r"\bcase reports?\b|\bwe (report|describe|present) (a|an|two|the case)\b"),
-    (5, "preclinical study", r"\b(in (rats|mice)|in vitro|animal models?|rodents?)\b"),
-    (5, "narrative review", r"\breview\b"),
+    (5, "trial protocol", r"\b(study|trial) protocol\b|\bprotocol for a\b|\bthis trial aims\b|\bwill be (conducted|randomi[sz]ed|enrolled)\b",
+     ("protocol", "trial aims", "will be")),
+    (1, "meta-analysis", r"\bmeta-?analys[ie]s\b", ("meta",)),
+    (1, "systematic review", r"\bsystematic(ally)? (literature )?review(ed)?\b|\bsystematic analysis\b", ("systematic",)),
+    (2, "randomized controlled trial", r"\brandomi[sz]ed\b[^.]{0,80}\b(controlled|placebo|double-?blind|trial|cross-?over)\b|\b(double|single|triple)-?blind(ed)?\b[^.]{0,60}\brandomi[sz]ed\b|\brandomly (assigned|allocated)\b",
+     ("random",)),
+    (3, "non-randomized controlled study", r"\bcontrolled (study|trial)\b|\bplacebo-controlled\b", ("controlled",)),
+    (3, "cohort study", r"\b(prospective|longitudinal|population-based|cohort)\b[^.]{0,40}\b(study|survey|cohort|analysis)\b|\bcross-sectional\b",
+     ("prospective", "longitudinal", "population-based", "cohort", "cross-sectional")),
+    (4, "open-label study", r"\bopen-?label\b", ("open-label", "openlabel")),
+    (4, "retrospective review", r"\bretrospective(ly)?\b", ("retrospective",)),
+    (4, "case series", r"\bcase series\b|\bseries of (\d+|two|three|four|five|six|seven|eight|nine|ten) patients\b|\bobservational study\b",
+     ("series", "observational")),
+    (5, "case report", r"\bcase reports?\b|\bwe (report|describe|present) (a|an|two|the case)\b", ("case report", "we report", "we describe", "we present")),
+    (5, "preclinical study", r"\b(in (rats|mice)|in vitro|animal models?|rodents?)\b", ("in rats", "in mice", "in vitro", "animal", "rodent")),
+    (5, "narrative review", r"\breview\b", ("review",)),
 ]
-_WORDS = [(level, label, re.compile(pattern, re.IGNORECASE)) for level, label, pattern in _WORDS]
+_WORDS = [(level, label, re.compile(pattern, re.IGNORECASE), hints) for level, label, pattern, hints in _WORDS]
+_HINTS = tuple(hint for *_, hints in _WORDS for hint in hints)
 
 _TYPES = [
     (5, "retracted publication", {"Retracted Publication"}),
@@ -65,13 +71,22 @@ class Grade:
 
 
 def _from_words(text: str) -> tuple[int, str] | None:
-    return next(((level, label) for level, label, pattern in _WORDS if pattern.search(text)), None)
+    lower = text.lower()
+    return next(((level, label) for level, label, pattern, hints in _WORDS
+                 if any(hint in lower for hint in hints) and pattern.search(text)), None)
+
+
+def _own_words(abstract: str) -> str:
+    """The abstract without sentences about other or future studies."""
+    lower = abstract.lower()
+    if not any(hint in lower for hint in _HINTS):
+        return ""  # nothing in it could name a design
+    return " ".join(s for s in _SENTENCE.split(abstract) if not _NOT_THIS_STUDY.search(s))
 
 
 def grade(title: str | None, abstract: str | None, publication_types: list[str]) -> Grade:
     title = title or ""
-    own_words = " ".join(s for s in _SENTENCE.split(abstract or "") if not _NOT_THIS_STUDY.search(s))
-    in_title, in_abstract = _from_words(title), _from_words(own_words)
+    in_title, in_abstract = _from_words(title), _from_words(_own_words(abstract or ""))
     words = in_title if in_title and in_title[1] != "narrative review" else (in_abstract or in_title)
     types = set(publication_types)
     typed = next(((level, label) for level, label, names in _TYPES if types & names), None)

@@ -350,10 +350,37 @@ def ensure_db_shape(db: Database) -> None:
             db.execute(f"CREATE TRIGGER IF NOT EXISTS {name} {body}")
     MIGRATIONS.apply(db)
     for name, sql in VIEWS.items():
-        current = db.execute("SELECT sql FROM sqlite_master WHERE type = 'view' AND name = ?", [name]).fetchone()
-        if not current or current[0] != f"CREATE VIEW {name} AS {sql}":
+        if _stored_sql(db, "view", name) != f"CREATE VIEW {name} AS {sql}":
             db.create_view(name, sql, replace=True)
     for name, columns in FTS.items():
         if not db.table(f"{name}_fts").exists():
             db.table(name).enable_fts(columns, fts_version="FTS5", create_triggers=True,
                                       tokenize="porter")
+        _index_only_text_updates(db, name, columns)
+
+
+def _index_only_text_updates(db: Database, table: str, columns: list[str]) -> None:
+    """Re-index a row in full-text search only when its indexed text changes.
+
+    sqlite-utils' update trigger re-indexes on any UPDATE; storing a grade on 100,000
+    articles would rewrite the whole index.
+    """
+    trigger = f"{table}_au"
+    sql = _stored_sql(db, "trigger", trigger)
+    if sql is None or " UPDATE OF " in sql:
+        return
+    listed = ", ".join(f'"{c}"' for c in columns)
+    old = ", ".join(f'old."{c}"' for c in columns)
+    new = ", ".join(f'new."{c}"' for c in columns)
+    with db.atomic():
+        db.execute(f'DROP TRIGGER "{trigger}"')
+        db.execute(
+            f'CREATE TRIGGER "{trigger}" AFTER UPDATE OF {listed} ON "{table}" BEGIN '
+            f'INSERT INTO "{table}_fts" ("{table}_fts", rowid, {listed}) '
+            f"VALUES ('delete', old.rowid, {old}); "
+            f'INSERT INTO "{table}_fts" (rowid, {listed}) VALUES (new.rowid, {new}); END')
+
+
+def _stored_sql(db: Database, kind: str, name: str) -> str | None:
+    row = db.execute("SELECT sql FROM sqlite_master WHERE type = ? AND name = ?", [kind, name]).fetchone()
+    return row[0] if row else None

@@ -442,3 +442,7 @@ def up(ctx, port, host, db_path):
 
 def main():
     cli()
+
+
+if __name__ == "__main__":
+    main()

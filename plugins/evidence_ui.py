@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import urlencode
 
 from datasette import hookimpl
@@ -24,8 +25,8 @@ from claims.link import relink_reviewed
 
 REVIEW_QUERIES = {"confirm_stance", "overturn_stance", "override_verdict", "add_note"}
 STANCE_COLOURS = {"supports": "#1a7f37", "contradicts": "#cf222e", "neutral": "#8c959f"}
-LEVELS = {1: "Systematic reviews, meta-analyses", 2: "Randomized trials", 3: "Controlled and cohort studies",
-          4: "Case series, retrospective", 5: "Case reports, reviews, other"}
+LEVELS = {1: "1 Systematic reviews", 2: "2 Randomized trials", 3: "3 Controlled, cohort",
+          4: "4 Case series", 5: "5 Reports, reviews, other"}
 
 
 def _json(value):
@@ -46,11 +47,32 @@ def _highlighted(abstract: str, rationale: list[str]) -> Markup:
         at = end
     out.append(escape(abstract[at:]))
     body = Markup("").join(out).replace("\n", Markup("<br>"))
-    return Markup('<div class="abstract">') + body + Markup("</div>")
+    return Markup('<div class="abstract" style="min-width: 32em">') + body + Markup("</div>")
+
+
+def search_terms(text: str | None) -> str:
+    """A visitor's words as an FTS5 query: each word or "quoted phrase" must match (AND is
+    implied), OR kept.
+
+    Anything else FTS5 treats as syntax (parentheses, colons, NEAR, a lone quote) is taken
+    as a plain word, so no input is a syntax error. Nothing to search for matches nothing.
+    """
+    tokens = re.findall(r'"[^"]+"|[^\s"]+', text or "")
+    terms = [t if t == "OR" else '"' + t.strip('"').replace('"', "") + '"' for t in tokens if t != "AND"]
+    while terms and terms[0] == "OR":
+        terms.pop(0)
+    while terms and terms[-1] == "OR":
+        terms.pop()
+    return " ".join(terms) or '""'
 
 
 @hookimpl
-def render_cell(value, column, table, database, datasette):
+def prepare_connection(conn):
+    conn.create_function("search_terms", 1, search_terms, deterministic=True)
+
+
+@hookimpl
+def render_cell(row, value, column, table, database, datasette):
     if column == "rationale" and isinstance(value, str):
         sentences = _json(value)
         if isinstance(sentences, list):
@@ -58,9 +80,8 @@ def render_cell(value, column, table, database, datasette):
                 Markup("<li>{}</li>").format(s) for s in sentences) + Markup("</ul>")
     if table is not None or not isinstance(value, str):
         return None
-    if column == "abstract_with_rationale":
-        data = _json(value) or {}
-        return _highlighted(data.get("abstract") or "", data.get("rationale") or [])
+    if column == "abstract" and "rationale" in row.keys():
+        return _highlighted(value, _json(row["rationale"]) or [])
     if column == "see_evidence":
         href = datasette.urls.database(database) + "/evidence_for_claim?" + urlencode({"claim": value})
         return Markup('<a href="{}">{}</a>').format(href, value)
@@ -122,7 +143,7 @@ def _evidence_map(claims, links, per_cell: int = 12):
     rows, y = [], 40
     for claim_id, quote, verdict in claims:
         levels = by_claim.get(claim_id, {})
-        height = max([1] + [-(-len(v) // per_cell) for v in levels.values()]) * dot + 10
+        height = max([2] + [-(-len(v) // per_cell) for v in levels.values()]) * dot + 12
         cells = []
         for level in LEVELS:
             studies, left = levels.get(level, []), 250 + (level - 1) * cell
@@ -141,7 +162,7 @@ def _year_bars(years, width: int = 900, height: int = 160):
     if not years:
         return {"bars": [], "width": width, "height": height}
     top = max(n for _, n in years)
-    step, every = width / len(years), max(len(years) // 12, 1)
+    step, every = min(width / len(years), 40), max(len(years) // 12, 1)
     return {"width": width, "height": height + 30, "bars": [
         {"x": round(i * step, 1), "w": max(round(step - 1, 1), 1), "h": round(height * n / top, 1),
          "y": round(height - height * n / top, 1), "year": year, "n": n, "label": i % every == 0}

@@ -100,3 +100,24 @@ def test_older_database_gains_declared_foreign_keys(tmp_path):
     ensure_db_shape(old)
     assert ("topic", "topics") in {(fk.column, fk.other_table) for fk in old["harvest_runs"].foreign_keys}
     assert old.execute("select id, status from harvest_runs").fetchall() == [(1, "ok")]
+
+
+def test_fts_reindexes_a_row_only_when_its_text_changes(db):
+    import_file(db, FIXTURES / "synthetic_records.xml")
+    pmid = db.execute("SELECT pmid FROM articles LIMIT 1").fetchone()[0]
+    db.execute("UPDATE articles SET evidence_level = 2 WHERE pmid = ?", [pmid])
+    changes = db.conn.total_changes
+    db.execute("UPDATE articles SET design = 'x' WHERE pmid = ?", [pmid])
+    assert db.conn.total_changes - changes == 1  # the row itself, no index rewrite
+    db.execute("UPDATE articles SET title = '[TEST FIXTURE] zyxwv renamed' WHERE pmid = ?", [pmid])
+    found = db.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'zyxwv'").fetchall()
+    assert found == [(pmid,)]
+
+
+def test_older_update_trigger_is_narrowed_to_the_indexed_text(tmp_path):
+    db = open_db(tmp_path / "old.db")
+    db.execute("DROP TRIGGER articles_au")
+    db.execute("CREATE TRIGGER articles_au AFTER UPDATE ON articles BEGIN SELECT 1; END")
+    ensure_db_shape(db)
+    sql = db.execute("SELECT sql FROM sqlite_master WHERE name = 'articles_au'").fetchone()[0]
+    assert 'AFTER UPDATE OF "title", "abstract" ON "articles"' in sql

@@ -10,6 +10,7 @@ import asyncio
 import re
 import sqlite3
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from click.testing import CliRunner
@@ -39,8 +40,8 @@ def run(coroutine):
 def linked_db(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("serve") / "evidence.db"
     runner = CliRunner()
-    for args in (["import", str(FIXTURE), "--db", str(path), "--quiet"], ["link", "--db", str(path), "--quiet"]):
-        result = runner.invoke(cli, args)
+    for args in (["import", str(FIXTURE)], ["link"]):
+        result = runner.invoke(cli, [*args, "--db", str(path), "--quiet"])
         assert result.exit_code == 0, result.output
     db = open_db(path)
     save_source(db, "hostile.html", 'Ketamine <script>alert("copy")</script> cures everything.')
@@ -124,9 +125,20 @@ def test_facets_and_full_text_search_work(served):
     assert [r["pmid"] for r in found] == [99100001]
 
 
+@pytest.mark.parametrize("words, found", [
+    ("dissociation", [99100001]), ("Dissociation AND nausea", [99100001]), ('"vivid dreams"', [99100002]),
+    ("dissociation OR dizziness", [99100001, 99100002]), ("", []), ('NEAR(x "', []),
+    ("ketamine AND (", [99100001, 99100002, 99100004]),  # the stray parenthesis is no word
+])
+def test_search_takes_any_words_without_syntax_errors(served, words, found):
+    response = get(served, f"/evidence/search.json?_shape=array&q={quote(words)}")
+    assert response.status_code == 200, response.text
+    assert sorted(r["pmid"] for r in response.json()) == found
+
+
 def test_anonymous_visitors_cannot_write_or_run_their_own_sql(served):
-    response = post_review(served, "override_verdict", {"claim_id": "no_side_effects", "verdict": "supported"},
-                           with_csrf=False)
+    response = post_review(served, "override_verdict",
+                           {"claim_id": "no_side_effects", "verdict": "supported"}, with_csrf=False)
     assert response.status_code == 403
     assert get(served, "/evidence/override_verdict").status_code == 403
     assert get(served, "/evidence.json?sql=select+1").status_code == 403
@@ -202,8 +214,9 @@ def test_new_evidence_is_an_atom_feed(served):
 
 def test_the_how_to_read_page_explains_stances_levels_and_verdicts(served):
     page = get(served, "/how-to-read").text
-    for word in ("supports", "contradicts", "neutral", "Randomized controlled trial", "insufficient evidence"):
-        assert word in page
+    for words in ("supports", "contradicts", "neutral", "Randomized controlled trial",
+                  "insufficient evidence"):
+        assert words in page
 
 
 def test_a_reviewer_signs_in_with_a_password_from_the_environment(linked_db, tmp_path, monkeypatch):

@@ -1,0 +1,112 @@
+"""Benchmark: Datasette under load on a 100,000-article database linked to the registry claims.
+
+Builds the database (corpus records repeated under fresh identifiers, in a temporary folder,
+for timing only), links it, starts `evidence serve` on 127.0.0.1, then for each page runs 16
+concurrent clients on loopback for 30 s and prints requests/s and p50/p99 latency.
+
+Targets (issue #5): p99 under 200 ms on every page, and the scorecard under 50 ms p50.
+
+    python bench/serve.py [--records 100000] [--clients 16] [--seconds 30] [--corpus ../shared/corpus]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from ingest import DEFAULT_CORPUS, build_file  # noqa: E402
+from link import EVIDENCE, timed  # noqa: E402
+
+PAGES = {
+    "scorecard (JSON)": "/evidence/scorecard.json?_shape=array",
+    "scorecard (HTML)": "/evidence/scorecard",
+    "evidence for a claim (JSON)": "/evidence/evidence_for_claim.json?_shape=array&claim=no_side_effects",
+    "FTS search, ranked (JSON)": "/evidence/search.json?_shape=array&q=ketamine+migraine",
+    "FTS search, table (JSON)": "/evidence/articles.json?_shape=array&_search=ketamine+migraine",
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def load(base: str, path: str, clients: int, seconds: float) -> tuple[list[float], int]:
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, timeout=10, limits=limits) as client:
+        async def one_client() -> None:
+            nonlocal errors
+            while time.perf_counter() < deadline:
+                started = time.perf_counter()
+                response = await client.get(path)
+                latencies.append(time.perf_counter() - started)
+                errors += response.status_code != 200
+        await asyncio.gather(*(one_client() for _ in range(clients)))
+    return latencies, errors
+
+
+def serve(db: Path, port: int) -> subprocess.Popen:
+    process = subprocess.Popen([*EVIDENCE, "serve", "--db", str(db), "--port", str(port)], cwd=HERE.parent,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               env={**os.environ, "DATASETTE_SECRET": "bench"})
+    for _ in range(150):
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/-/versions.json", timeout=1)
+            return process
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.kill()
+    sys.exit("evidence serve did not start")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    args = parser.parse_args()
+    if not (args.corpus / "pubmed.xml").exists():
+        sys.exit(f"no corpus at {args.corpus}: pass --corpus")
+    with tempfile.TemporaryDirectory() as tmp:
+        db, xml = Path(tmp) / "evidence.db", Path(tmp) / "big.xml"
+        build_file(args.corpus, args.records, xml)
+        import_s = timed("import", "--db", str(db), "--quiet", str(xml))
+        link_s = timed("link", "--db", str(db), "--quiet")
+        print(f"{args.records:,} articles: import {import_s:.1f} s, link {link_s:.1f} s; "
+              f"{args.clients} clients x {args.seconds:.0f} s per page on 127.0.0.1", flush=True)
+        port = _free_port()
+        process = serve(db, port)
+        try:
+            print(f"{'page':<30}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
+            for name, path in PAGES.items():
+                base = f"http://127.0.0.1:{port}"
+                latencies, errors = asyncio.run(load(base, path, args.clients, args.seconds))
+                cuts = statistics.quantiles(latencies, n=100)
+                print(f"{name:<30}{len(latencies) / args.seconds:>8.1f}{cuts[49] * 1000:>9.1f}"
+                      f"{cuts[98] * 1000:>9.1f}{errors:>8}", flush=True)
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+    print("targets: p99 < 200 ms on every page; scorecard p50 < 50 ms")
+
+
+if __name__ == "__main__":
+    main()

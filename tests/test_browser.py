@@ -1,0 +1,117 @@
+"""A real browser against `evidence serve`: Debian's chromium driven by Playwright.
+
+Starts `evidence serve` on 127.0.0.1 over a database linked from synthetic records, then
+does what a reviewer does: open the scorecard, follow a claim to its evidence, search,
+sign in, record a review, and saves screenshots in test-artifacts/browser/.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from datasette_auth_passwords.utils import hash_password
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+FIXTURE = Path(__file__).parent / "fixtures" / "serve_records.xml"
+ARTIFACTS = Path(__file__).parent.parent / "test-artifacts" / "browser"
+PASSWORD = "correct horse battery"
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                reason="needs Debian's chromium at /usr/bin/chromium (.ci/run installs it)")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("browser")
+    db = tmp / "evidence.db"
+    evidence = [sys.executable, "-m", "evidence.cli"]
+    for args in (["import", str(FIXTURE)], ["link"]):
+        subprocess.run(evidence + args + ["--db", str(db), "--quiet"], check=True, capture_output=True)
+    port = _free_port()
+    env = {**os.environ, "REVIEWER_PASSWORD_HASH_ALICE": hash_password(PASSWORD), "DATASETTE_SECRET": "test"}
+    process = subprocess.Popen(evidence + ["serve", "--db", str(db), "--port", str(port)], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            httpx.get(f"{base}/-/versions.json", timeout=1)
+            break
+        except httpx.HTTPError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.fail(f"evidence serve did not start: {process.stdout.read().decode()[-2000:]}")
+            time.sleep(0.2)
+    yield base
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(15_000)
+        yield page
+        browser.close()
+
+
+def test_a_reviewer_browses_searches_and_signs_off_a_claim(server, page):
+    page.goto(f"{server}/evidence/scorecard")
+    assert page.locator("h1").inner_text().startswith("Claim scorecard")
+    assert page.locator("td.col-verdict").first.inner_text() == "contradicted"
+    page.screenshot(path=str(ARTIFACTS / "1-scorecard.png"), full_page=True)
+
+    page.get_by_role("link", name="no_side_effects", exact=True).click()
+    page.wait_for_url("**/evidence_for_claim?claim=no_side_effects")
+    assert page.locator("mark").first.inner_text().startswith("Adverse events included dissociation")
+    assert "https://pubmed.ncbi.nlm.nih.gov/99100001/" in page.content()
+    assert page.locator("script", has_text='alert("abstract")').count() == 0  # the abstract's markup is text
+    assert '<script>alert("abstract")</script>' in page.locator("body").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "2-evidence.png"), full_page=True)
+
+    page.goto(f"{server}/evidence/articles")
+    page.fill("input[name=_search]", "ketamine")
+    page.locator("input[name=_search]").press("Enter")
+    page.wait_for_url("**_search=ketamine**")
+    assert page.locator("td.col-title").count() == 3
+
+    page.goto(f"{server}/-/login")
+    page.fill("input[name=username]", "alice")
+    page.fill("input[name=password]", PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{server}/")
+
+    page.goto(f"{server}/evidence/evidence_for_claim?claim=no_side_effects")
+    page.get_by_role("link", name="overturn").first.click()
+    page.wait_for_url("**/overturn_stance?claim_id=no_side_effects&pmid=99100001")
+    page.fill("input[name=stance]", "neutral")
+    page.fill("input[name=note]", "Browser test: fixture record")
+    page.get_by_role("button", name="Run SQL").click()
+    assert "Stance recorded" in page.locator(".message-info").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "3-review-recorded.png"), full_page=True)
+
+    page.goto(f"{server}/evidence/scorecard")
+    row = page.locator("tr", has=page.get_by_role("link", name="no_side_effects", exact=True))
+    assert "1 review(s)" in row.locator("td.col-review_state").inner_text()
+    page.goto(f"{server}/-/evidence-map")
+    assert page.locator("svg circle").count() == 12  # the overturned study left the map
+    page.screenshot(path=str(ARTIFACTS / "4-evidence-map.png"), full_page=True)
