@@ -25,6 +25,7 @@ bench: install
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/harvest.py
 	$(BIN)/python bench/link.py
+	$(BIN)/python bench/serve.py
 
 lint: install
 	$(BIN)/ruff check .
