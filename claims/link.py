@@ -53,14 +53,16 @@ class Check:
     claim: str
     spec: ClaimSpec
     registry_id: str | None
-    verdict: str
+    verdict: str  # effective: a reviewer's override of a registry claim's verdict wins
     explanation: str
     evidence: list[dict[str, Any]]
     candidates: int
+    auto_verdict: str = ""
+    override: dict[str, Any] | None = None  # the review that set the verdict
 
     def as_json(self) -> dict[str, Any]:
         return {"claim": self.claim, "registry_id": self.registry_id, "kind": self.spec.kind,
-                "verdict": self.verdict, "explanation": self.explanation,
+                "verdict": self.verdict, "auto_verdict": self.auto_verdict, "explanation": self.explanation,
                 "evidence": [e for e in self.evidence if e["stance"] != NEUTRAL],
                 "candidates": self.candidates}
 
@@ -135,7 +137,13 @@ def check_spec(db: Database, text: str, spec: ClaimSpec, registry_id: str | None
     evidence.sort(key=lambda e: (e["stance"] == NEUTRAL, e["level"], -e["score"]))
     counted = [Counted(e["pmid"], e["stance"], e["level"], e["citation"], e["is_retracted"]) for e in evidence]
     verdict, explanation = roll_up(counted, spec.absolute)
-    return Check(text, spec, registry_id, verdict, explanation, evidence, len(pool))
+    override = verdict_override(db, registry_id) if registry_id else None
+    if override:
+        return Check(text, spec, registry_id, override["verdict"],
+                     f"Reviewer {override['actor']} set the verdict to {override['verdict']} "
+                     f"({override['note'] or 'no note'}). Automated: {explanation}",
+                     evidence, len(pool), verdict, override)
+    return Check(text, spec, registry_id, verdict, explanation, evidence, len(pool), verdict)
 
 
 def _articles(db: Database, pmids: set[int]) -> list[Article]:
@@ -186,20 +194,14 @@ def link_claim(db: Database, claim: dict[str, Any]) -> Check:
     reviews_seen = latest_review_id(db, claim["id"])
     spec = understand(claim["statement"] or claim["quote"], overrides=_overrides(claim["asserts"]))
     result = check_spec(db, claim["quote"], spec, claim["id"])
-    override = verdict_override(db, claim["id"])
-    verdict = override["verdict"] if override else result.verdict
-    explanation = result.explanation
-    if override:
-        explanation = (f"Reviewer {override['actor']} set the verdict to {verdict} "
-                       f"({override['note'] or 'no note'}). Automated: {result.explanation}")
     counted = [e for e in result.evidence if not e["is_retracted"]]
     save_links(db, claim["id"], [_row(e) for e in result.evidence], {
-        "verdict": verdict, "auto_verdict": result.verdict, "explanation": explanation,
+        "verdict": result.verdict, "auto_verdict": result.auto_verdict, "explanation": result.explanation,
         "supports": _count(counted, "supports"), "supports_strong": _count(counted, "supports", strong=True),
         "contradicts": _count(counted, "contradicts"),
         "contradicts_strong": _count(counted, "contradicts", strong=True),
         "retracted": sum(bool(e["is_retracted"]) for e in result.evidence),
-        "candidates": result.candidates, "review_id": override["id"] if override else None,
+        "candidates": result.candidates, "review_id": result.override["id"] if result.override else None,
         "reviews_seen": reviews_seen})
     return result
 

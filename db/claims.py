@@ -110,3 +110,40 @@ def add_review(db: Database, claim_id: str, action: str, actor: str, *, pmid: in
                                      "stance": stance, "verdict": verdict, "note": note,
                                      "actor": actor, "created_at": utc_now(),
                                      "article_hash": article_hash}).last_pk
+
+
+def save_audit(db: Database, result: dict[str, Any], audited_by: str, fail_on: str | None,
+               failed: bool) -> int:
+    with db.atomic():
+        return db["audits"].insert({
+            "source": result["source"], "audited_at": result["audited_at"], "audited_by": audited_by,
+            "claims": len(result["claims"]), "summary": json.dumps(result["summary"]), "fail_on": fail_on,
+            "failed": int(failed), "result": json.dumps(result, ensure_ascii=False)}).last_pk
+
+
+def database_state(db: Database) -> dict[str, Any]:
+    """How much evidence the database holds and when it was last refreshed."""
+    articles = db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+    harvested = db.execute("SELECT MAX(finished_at) FROM harvest_runs WHERE status = 'ok'").fetchone()[0]
+    stored = db.execute("SELECT MAX(last_updated) FROM articles").fetchone()[0]
+    return {"articles": articles, "last_harvest": harvested, "last_stored": stored}
+
+
+def claim_reviews(db: Database, claim_id: str) -> list[dict[str, Any]]:
+    """Every reviewer decision on a claim, newest first."""
+    return [dict(row) for row in db.query(
+        "SELECT id, action, pmid, stance, verdict, note, actor, created_at FROM reviews "
+        "WHERE claim_id = ? ORDER BY id DESC", [claim_id])]
+
+
+def linked_evidence(db: Database, claim_ids: list[str] | None = None) -> list[dict[str, Any]]:
+    """Every non-neutral link (and every reviewed one) with its claim and verdict, for exports."""
+    where, params = "WHERE (e.stance != 'neutral' OR e.review_id IS NOT NULL)", []
+    if claim_ids:
+        where += f" AND e.claim_id IN ({', '.join('?' * len(claim_ids))})"
+        params = list(claim_ids)
+    return [dict(row, rationale=json.loads(row["rationale"] or "[]")) for row in db.query(
+        "SELECT e.claim_id, c.quote, v.verdict, e.pmid, e.stance, e.level, e.design, e.rationale, "
+        "e.is_retracted, e.review_id FROM claim_evidence e JOIN claims c ON c.id = e.claim_id "
+        f"LEFT JOIN claim_verdicts v ON v.claim_id = e.claim_id {where} ORDER BY e.claim_id, e.level, e.pmid",
+        params)]

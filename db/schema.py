@@ -246,6 +246,20 @@ TABLES: dict[str, dict[str, Any]] = {
         },
         "pk": "id",
     },
+    "audits": {
+        "columns": {
+            "id": int,
+            "source": str,  # the file, "-" for standard input, or the URL audited
+            "audited_at": str,
+            "audited_by": str,  # who or what ran it: user@host, or the CI job
+            "claims": int,
+            "summary": str,  # JSON: claims per verdict
+            "fail_on": str,  # the --fail-on verdict, if any
+            "failed": int,  # 1: a claim at or worse than fail_on was found
+            "result": str,  # JSON: the whole audit, as `evidence audit --format json` prints it
+        },
+        "pk": "id",
+    },
 }
 
 _REVIEW_CHECKS = [

@@ -16,14 +16,20 @@ from pathlib import Path
 
 import click
 
+from claims.audit import SEVERITY, at_or_worse
+from claims.audit import audit as run_audit
+from claims.export import FORMATS as EXPORT_FORMATS
+from claims.export import export as export_evidence
 from claims.extract import extract
 from claims.grade import grade_articles
 from claims.link import check_text, link_claim
+from claims.page import PageError, read_page
 from claims.registry import REGISTRY_FILE, SOURCES_DIR, RegistryError, load_registry
+from claims.report import render
 from claims.text import readable_text
 from db import default_db_path, open_db
 from db.articles import SaveCounts
-from db.claims import registered_claims, save_claims, save_source
+from db.claims import registered_claims, save_audit, save_claims, save_source
 from db.runs import close_interrupted_runs, sync_topics
 from evidence import __version__
 from evidence.serving import datasette_command, metadata_for, reviewers
@@ -383,6 +389,131 @@ def check(claim_text, as_json, db_path):
                    f"{e['design']}{flag}")
         for sentence in e["rationale"]:
             click.echo(f"    \"{sentence}\"")
+
+
+# Exit statuses of `evidence audit` (documented in the README), for a website's CI.
+EXIT_AUDIT_FAILED = 1  # a claim at or worse than --fail-on was found
+EXIT_AUDIT_INPUT = 2  # the page could not be read or fetched, or bad options; no report
+
+
+class AuditInputError(click.ClickException):
+    exit_code = EXIT_AUDIT_INPUT
+
+
+@cli.command()
+@click.argument("source", metavar="FILE|URL|-")
+@click.option("--format", "fmt", type=click.Choice(["md", "html", "json"]), default="md", show_default=True,
+              help="Markdown for tickets, a printable self-contained HTML page, or JSON.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report here instead of standard output.")
+@click.option("--fail-on", type=click.Choice(SEVERITY), metavar="VERDICT",
+              help="Exit 1 when a claim has this verdict or a worse one "
+                   "(contradicted < mixed < insufficient_evidence < weakly_supported < supported).")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
+              help="Seconds to wait for a URL to answer (each of 3 tries).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress or summary on standard error.")
+@db_option
+def audit(source, fmt, output, fail_on, timeout, quiet, db_path):
+    """Audit the health claims in a page of website copy against the evidence.
+
+    FILE is HTML, Markdown or plain text; - reads standard input; a URL (http or https) is
+    fetched with a timeout, a 5 MB limit and at most 5 redirects. Every checkable claim is
+    judged like `evidence check` and reported with its verdict, the best studies for and
+    against it (Vancouver citations), the reviewers' decisions and a suggested rewording.
+    The audit is recorded in the `audits` table.
+
+    Exit status: 0 the audit ran (and no claim reached --fail-on); 1 a claim at or worse
+    than --fail-on was found; 2 the page could not be read or fetched (no report).
+    """
+    try:
+        page = read_page(source, timeout=timeout)
+    except PageError as exc:
+        raise AuditInputError(str(exc)) from None
+    db = connect(db_path)
+    registry = _load_registry(REGISTRY_FILE)
+    _store_registry(db, registry)
+    bar = _AuditProgress(enabled=not quiet and sys.stderr.isatty())
+    result = run_audit(db, page, registry, progress=bar.update)
+    bar.finish()
+    failed = bool(fail_on) and any(at_or_worse(c["verdict"], fail_on) for c in result["claims"])
+    save_audit(db, result, _auditor(), fail_on, failed)
+    report = render(result, fmt)
+    if output:
+        _write_atomically(output, report)
+    else:
+        click.echo(report, nl=False)
+    if not quiet:
+        counts = ", ".join(f"{n} {verdict}" for verdict, n in result["summary"].items() if n)
+        click.echo(f"{len(result['claims'])} claims: {counts or 'none found'}"
+                   + (f"; report in {output}" if output else ""), err=True)
+    if failed:
+        click.echo(f"evidence audit: at least one claim is {fail_on} or worse (--fail-on {fail_on})",
+                   err=True)
+        sys.exit(EXIT_AUDIT_FAILED)
+
+
+class _AuditProgress:
+    def __init__(self, enabled: bool):
+        self.enabled, self.bar = enabled, None
+
+    def update(self, done: int, total: int) -> None:
+        if self.enabled and self.bar is None:
+            self.bar = click.progressbar(length=total, label="checking claims", file=sys.stderr)
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def finish(self) -> None:
+        if self.bar is not None:
+            self.bar.render_finish()
+
+
+def _auditor() -> str:
+    """Who or what ran an audit: EVIDENCE_AUDITOR, the CI job, or user@host."""
+    if os.environ.get("EVIDENCE_AUDITOR"):
+        return os.environ["EVIDENCE_AUDITOR"]
+    if os.environ.get("GITHUB_ACTIONS"):
+        env = os.environ
+        return f"github-actions:{env.get('GITHUB_REPOSITORY', '?')}#{env.get('GITHUB_RUN_ID', '?')}"
+    if os.environ.get("CI"):
+        return f"ci@{socket.gethostname()}"
+    return f"{getpass.getuser()}@{socket.gethostname()}"
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """A report is either whole or not there: write beside it, then rename."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.partial")
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(path)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {path}: {exc.strerror}") from None
+
+
+@cli.command()
+@click.option("--claim", "claim_ids", multiple=True, metavar="ID",
+              help="Export the evidence for this claim (repeatable); default: every claim.")
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="csv", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write here instead of standard output.")
+@db_option
+def export(claim_ids, fmt, output, db_path):
+    """Export the evidence linked to claims as CSV, RIS or BibTeX (Zotero, EndNote, Mendeley).
+
+    RIS and BibTeX hold one reference per study, with its stance and evidence level on each
+    claim in the notes; CSV holds one row per claim and study. Run `evidence link` first.
+    """
+    db = connect(db_path)
+    known = {row[0] for row in db.execute("SELECT id FROM claims")}
+    unknown = sorted(set(claim_ids) - known)
+    if unknown:
+        raise ConfigError(f"unknown claim {', '.join(unknown)}")
+    text, studies = export_evidence(db, fmt, list(claim_ids) or None)
+    if output:
+        _write_atomically(output, text)
+    else:
+        click.echo(text, nl=False)
+    click.echo(f"{studies} studies exported as {fmt}" + (f" to {output}" if output else ""), err=True)
 
 
 @cli.command()

@@ -8,26 +8,24 @@ from __future__ import annotations
 
 import asyncio
 import re
-import sqlite3
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from click.testing import CliRunner
 from datasette.app import Datasette
 from datasette.utils import tilde_encode
 from datasette_auth_passwords.utils import hash_password
 
 from db import open_db
-from db.claims import save_source
-from evidence.cli import cli
+from db.claims import save_audit, save_source
 from evidence.serving import PLUGINS_DIR, SETTINGS, TEMPLATES_DIR, metadata_for
+from tests.conftest import copy_db
 
 FIXTURE = Path(__file__).parent / "fixtures" / "serve_records.xml"
 READ_QUERIES = {
     "scorecard": "", "evidence_for_claim": "claim=no_side_effects", "adverse_events": "",
     "new_evidence": "since=", "retracted_or_corrected": "", "studies_by_design_and_year": "",
-    "search": "q=ketamine",
+    "search": "q=ketamine", "audits": "",
 }
 REVIEWER = {"id": "alice", "roles": ["reviewer"]}
 
@@ -37,14 +35,14 @@ def run(coroutine):
 
 
 @pytest.fixture(scope="module")
-def linked_db(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("serve") / "evidence.db"
-    runner = CliRunner()
-    for args in (["import", str(FIXTURE)], ["link"]):
-        result = runner.invoke(cli, [*args, "--db", str(path), "--quiet"])
-        assert result.exit_code == 0, result.output
+def linked_db(synthetic_linked_db, tmp_path_factory) -> Path:
+    """The synthetic linked database, with hostile website copy and one audit on record."""
+    path = copy_db(synthetic_linked_db, tmp_path_factory.mktemp("serve") / "evidence.db")
     db = open_db(path)
     save_source(db, "hostile.html", 'Ketamine <script>alert("copy")</script> cures everything.')
+    audit = {"source": "page.html", "audited_at": "2026-11-21T00:00:00Z", "summary": {"contradicted": 1},
+             "claims": [{"text": "Ketamine has no side effects.", "verdict": "contradicted"}]}
+    save_audit(db, audit, "tester@host", "contradicted", True)
     db.close()
     return path
 
@@ -52,9 +50,7 @@ def linked_db(tmp_path_factory) -> Path:
 @pytest.fixture
 def served(linked_db, tmp_path):
     """A fresh copy of the linked database behind Datasette, as `evidence serve` configures it."""
-    path = tmp_path / "evidence.db"
-    with sqlite3.connect(linked_db) as source, sqlite3.connect(path) as copy:
-        source.backup(copy)
+    path = copy_db(linked_db, tmp_path / "evidence.db")
     ds = Datasette([str(path)], metadata=metadata_for(path, {"REVIEWER_PASSWORD_HASH_ALICE": "x"}),
                    plugins_dir=str(PLUGINS_DIR), template_dir=str(TEMPLATES_DIR), settings=SETTINGS)
     run(ds.invoke_startup())

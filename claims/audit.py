@@ -1,0 +1,71 @@
+"""Audit a page of website copy: every checkable claim, judged against the database.
+
+Each claim found on the page (`extract.py`) is checked like `evidence check`: as the
+registry claim it restates, with the reviewers' decisions on that claim, or on its own words.
+The result is the JSON contract of `evidence audit` (ARCHITECTURE.md), which the Markdown
+and HTML reports (`report.py`) render.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlite_utils import Database
+
+from claims.cite import pubmed_url, vancouver
+from claims.extract import extract
+from claims.link import check_text
+from claims.page import Page
+from claims.suggest import suggest
+from claims.verdict import VERDICTS
+from db.articles import citation_records, utc_now
+from db.claims import claim_reviews, database_state
+
+BEST = 3  # supporting and contradicting studies shown per claim
+# From the worst verdict to the best: --fail-on V fails on V and everything before it.
+SEVERITY = ("contradicted", "mixed", "insufficient_evidence", "weakly_supported", "supported")
+assert set(SEVERITY) == set(VERDICTS)
+
+
+def at_or_worse(verdict: str, threshold: str) -> bool:
+    return SEVERITY.index(verdict) <= SEVERITY.index(threshold)
+
+
+def audit(db: Database, page: Page, registry: list[dict[str, Any]],
+          progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    found = extract(page.text)
+    claims = []
+    for done, claim in enumerate(found, 1):
+        claims.append(_audit_claim(db, page.text, claim, registry))
+        if progress:
+            progress(done, len(found))
+    summary = {verdict: sum(c["verdict"] == verdict for c in claims) for verdict in SEVERITY}
+    return {"source": page.source, "audited_at": utc_now(), "summary": summary,
+            "database": database_state(db), "claims": claims}
+
+
+def _audit_claim(db: Database, text: str, found, registry: list[dict[str, Any]]) -> dict[str, Any]:
+    check = check_text(db, found.text, registry)
+    counted = [e for e in check.evidence if e["stance"] != "neutral" and not e["is_retracted"]]
+    best = ([e for e in counted if e["stance"] == "supports"][:BEST]
+            + [e for e in counted if e["stance"] == "contradicts"][:BEST])
+    records = citation_records(db, [e["pmid"] for e in best])
+    line = text.count("\n", 0, found.start) + 1
+    registered = next((c for c in registry if c["id"] == check.registry_id), None)
+    return {
+        "text": found.text, "start": found.start, "end": found.end, "line": line,
+        "category": found.category, "kind": check.spec.kind,
+        "registry_id": check.registry_id, "registry_quote": registered["quote"] if registered else None,
+        "verdict": check.verdict, "auto_verdict": check.auto_verdict, "explanation": check.explanation,
+        "evidence": [{
+            "pmid": e["pmid"], "stance": e["stance"], "level": e["level"], "design": e["design"],
+            "year": e["year"], "citation": vancouver(records[e["pmid"]]), "short_citation": e["citation"],
+            "url": pubmed_url(records[e["pmid"]]), "rationale": e["rationale"],
+            "reviewed": e["review_id"] is not None,
+        } for e in best],
+        "supporting": sum(e["stance"] == "supports" for e in counted),
+        "contradicting": sum(e["stance"] == "contradicts" for e in counted),
+        "reviews": claim_reviews(db, check.registry_id) if check.registry_id else [],
+        "suggestion": suggest(check.spec, check.verdict, best),
+    }

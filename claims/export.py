@@ -1,0 +1,46 @@
+"""Evidence for claims as files reference managers and spreadsheets take: CSV, RIS, BibTeX.
+
+CSV has one row per claim and study. RIS and BibTeX have one entry per study, its stance
+and evidence level on each claim in the notes field, so an import into Zotero or EndNote
+keeps why the study is there.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from sqlite_utils import Database
+
+from claims.cite import bibtex, pubmed_url, ris, vancouver
+from db.articles import citation_records
+from db.claims import linked_evidence
+
+FORMATS = ("csv", "ris", "bibtex")
+CSV_COLUMNS = ("claim_id", "claim", "verdict", "pmid", "stance", "level", "design", "retracted", "reviewed",
+               "citation", "url", "rationale")
+
+
+def export(db: Database, fmt: str, claim_ids: list[str] | None = None) -> tuple[str, int]:
+    """The file's text and how many studies it holds."""
+    links = linked_evidence(db, claim_ids)
+    records = citation_records(db, sorted({link["pmid"] for link in links}))
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(CSV_COLUMNS)
+        for link in links:
+            record = records[link["pmid"]]
+            writer.writerow([link["claim_id"], link["quote"], link["verdict"], link["pmid"], link["stance"],
+                             link["level"], link["design"], link["is_retracted"], int(link["review_id"] is not None),
+                             vancouver(record), pubmed_url(record) or "", " | ".join(link["rationale"])])
+        return out.getvalue(), len(records)
+    notes: dict[int, list[str]] = {}
+    for link in links:
+        retracted = ", RETRACTED: not counted" if link["is_retracted"] else ""
+        notes.setdefault(link["pmid"], []).append(
+            f"evidence-tracker: {link['stance']} claim {link['claim_id']} (level {link['level']}, "
+            f"{link['design']}{retracted})")
+    entry = ris if fmt == "ris" else bibtex
+    return "".join(entry(records[pmid], "; ".join(lines)) + ("\n" if fmt == "bibtex" else "")
+                   for pmid, lines in notes.items()), len(records)

@@ -1,0 +1,109 @@
+"""Read a page of website copy to audit: a file, standard input, or a URL.
+
+Every way in ends in readable text or one clear `PageError`: a missing or binary file, a page
+over the size limit, an unreachable or failing URL, a scheme other than http(s), too many
+redirects. URLs are fetched with a timeout, bounded retries with back-off, and a size limit.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+
+from claims.text import readable_text
+
+MAX_BYTES = 5_000_000
+MAX_REDIRECTS = 5
+RETRIES = 2  # after the first try, on timeouts, dropped connections and 5xx answers
+USER_AGENT = "evidence-tracker-audit/1.0 (+compliance audit of health claims)"
+
+
+class PageError(Exception):
+    """The page cannot be audited; the message says why, in one line."""
+
+
+@dataclass(frozen=True)
+class Page:
+    source: str  # the path, "-" for standard input, or the URL
+    text: str  # readable text: claims' offsets refer to it
+
+
+def read_page(source: str, timeout: float = 10.0, max_bytes: int = MAX_BYTES) -> Page:
+    if source == "-":
+        raw = sys.stdin.buffer.read(max_bytes + 1)
+        name = "stdin"
+    elif "://" in source:
+        raw, name = _fetch(source, timeout, max_bytes), urlsplit(source).path
+    else:
+        raw, name = _read_file(Path(source), max_bytes), source
+    if len(raw) > max_bytes:
+        raise PageError(f"{source} is larger than {max_bytes // 1_000_000} MB, the limit for one page")
+    if b"\x00" in raw[:8192]:
+        raise PageError(f"{source} is a binary file, not website copy")
+    text = readable_text(raw.decode("utf-8", errors="replace"), name)
+    if not text.strip():
+        raise PageError(f"{source} has no readable text: nothing to audit")
+    return Page(source, text)
+
+
+def _read_file(path: Path, max_bytes: int) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise PageError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def _fetch(url: str, timeout: float, max_bytes: int) -> bytes:
+    scheme = urlsplit(url).scheme.lower()
+    if scheme not in ("http", "https"):
+        raise PageError(f"{url}: only http and https addresses can be audited, not {scheme}")
+    with httpx.Client(follow_redirects=True, max_redirects=MAX_REDIRECTS, timeout=timeout,
+                      headers={"User-Agent": USER_AGENT}) as client:
+        attempt = 0
+        while True:
+            try:
+                return _download(client, url, max_bytes)
+            except (httpx.TimeoutException, httpx.NetworkError, _ServerError) as exc:
+                if attempt == RETRIES:
+                    raise PageError(f"{url}: {_reason(exc, timeout)} (tried {RETRIES + 1} times)") from None
+            except httpx.TooManyRedirects:
+                raise PageError(f"{url}: more than {MAX_REDIRECTS} redirects") from None
+            except httpx.HTTPError as exc:
+                raise PageError(f"{url}: {exc}") from None
+            time.sleep(0.5 * 2 ** attempt)
+            attempt += 1
+
+
+class _ServerError(Exception):
+    pass
+
+
+def _download(client: httpx.Client, url: str, max_bytes: int) -> bytes:
+    with client.stream("GET", url) as response:
+        if response.status_code >= 500:
+            raise _ServerError(f"the server answered {response.status_code} {response.reason_phrase}")
+        if response.status_code >= 400:
+            raise PageError(f"{url}: the server answered {response.status_code} {response.reason_phrase}")
+        kind = response.headers.get("content-type", "text/html").split(";")[0].strip().lower()
+        if not (kind.startswith("text/") or kind in ("application/xhtml+xml", "application/xml")):
+            raise PageError(f"{url}: not a web page (content-type {kind})")
+        body = bytearray()
+        for chunk in response.iter_bytes():
+            body += chunk
+            if len(body) > max_bytes:
+                break
+        return bytes(body)
+
+
+def _reason(exc: Exception, timeout: float) -> str:
+    if isinstance(exc, httpx.TimeoutException):
+        return f"no answer within {timeout:g} s"
+    if isinstance(exc, httpx.ConnectError):
+        return "cannot connect (unreachable or refused)"
+    return str(exc) or type(exc).__name__
