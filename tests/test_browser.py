@@ -18,9 +18,12 @@ import httpx
 import pytest
 from datasette_auth_passwords.utils import hash_password
 
+from tests.conftest import copy_db
+
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 FIXTURE = Path(__file__).parent / "fixtures" / "serve_records.xml"
+PAGE = Path(__file__).parent.parent / "claims" / "sources" / "clinic-page-ketamine-for-migraines.txt"
 ARTIFACTS = Path(__file__).parent.parent / "test-artifacts" / "browser"
 PASSWORD = "correct horse battery"
 
@@ -62,16 +65,21 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def page(server):
+def browser():
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.set_default_timeout(15_000)
-        yield page
+        yield browser
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def page(browser, server):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(15_000)
+    return page
 
 
 def test_a_reviewer_browses_searches_and_signs_off_a_claim(server, page):
@@ -115,3 +123,17 @@ def test_a_reviewer_browses_searches_and_signs_off_a_claim(server, page):
     page.goto(f"{server}/-/evidence-map")
     assert page.locator("svg circle").count() == 12  # the overturned study left the map
     page.screenshot(path=str(ARTIFACTS / "4-evidence-map.png"), full_page=True)
+
+
+def test_the_html_audit_report_renders_in_a_browser(browser, synthetic_linked_db, tmp_path):
+    report, db = tmp_path / "audit.html", copy_db(synthetic_linked_db, tmp_path / "evidence.db")
+    subprocess.run([sys.executable, "-m", "evidence.cli", "audit", str(PAGE), "--format", "html", "--output",
+                    str(report), "--db", str(db), "--quiet"], check=True, capture_output=True)
+    page = browser.new_page(viewport={"width": 1000, "height": 1400})
+    page.goto(report.as_uri())
+    assert page.locator("h1").inner_text() == "Health-claim audit"
+    assert page.locator("section.claim").count() == 19
+    assert page.locator("section.contradicted").count() == 2
+    assert page.locator(".suggestion").first.is_visible()
+    page.screenshot(path=str(ARTIFACTS / "5-audit-report.png"), full_page=True)
+    page.close()
