@@ -22,10 +22,12 @@ test: install
 	$(BIN)/python -m pytest -q $(ARGS)
 
 bench: install
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/harvest.py
 	$(BIN)/python bench/link.py
 	$(BIN)/python bench/serve.py
+	$(BIN)/python bench/scifact.py cv
 
 lint: install
 	$(BIN)/ruff check .

@@ -122,13 +122,23 @@ class Article:
         return f"{self.title}\n{self.abstract or ''}"
 
 
-def judge(spec: ClaimSpec, article: Article) -> Judgement:
-    checker = CHECKERS.get(spec.kind, _efficacy)
+def unknown(spec: ClaimSpec) -> str | None:
+    """Why these checkers cannot judge the claim (its kind, subject or intervention is not theirs), or None."""
+    if spec.kind == "other":
+        return "the claim is of no kind these checkers know: abstained"
     if spec.kind in ("figure", "mechanism"):
         if not (spec.figure or {}).get("subject") and not spec.target:
-            return Judgement(method=f"{spec.kind}: the claim's subject is not one this checker knows")
+            return f"{spec.kind}: the claim's subject is not one this checker knows"
     elif not spec.intervention:
-        return Judgement(method="the claim names no intervention this checker knows: abstained")
+        return "the claim names no intervention this checker knows: abstained"
+    return None
+
+
+def judge(spec: ClaimSpec, article: Article) -> Judgement:
+    checker = CHECKERS.get(spec.kind, _efficacy)
+    reason = unknown(spec)
+    if reason:
+        return Judgement(method=reason)
     needs_drug = spec.kind not in ("figure", "mechanism")
     if needs_drug and spec.intervention and not re.search(INTERVENTIONS[spec.intervention], article.text, re.I):
         return Judgement(method=f"{spec.kind}: article does not mention {spec.intervention}")

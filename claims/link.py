@@ -9,13 +9,16 @@ always win), and roll up a verdict (`verdict.py`). Reads the database, never the
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlite_utils import Database
 
+from claims import general
 from claims.grade import grade
-from claims.judge import NEUTRAL, Article, Judgement, judge
+from claims.judge import NEUTRAL, Article, Judgement, judge, unknown
 from claims.text import words
 from claims.understand import ClaimSpec, understand
 from claims.verdict import Counted, roll_up
@@ -29,6 +32,8 @@ from db.claims import (
 )
 
 MAX_CANDIDATES = 400
+GENERAL_CANDIDATES = 10  # the general model was trained on the top 10 by BM25
+GENERAL_METHOD = "general model: lexical relevance and stance (claims outside the checkers' domain)"
 MATCH_THRESHOLD = 0.45  # word overlap with a registry claim needed to treat free text as that claim
 _FTS_TERMS = {
     "ketamine": "ketamine OR esketamine OR arketamine",
@@ -109,7 +114,7 @@ def _citations(db: Database, pmids: list[int]) -> dict[int, str]:
 def check_spec(db: Database, text: str, spec: ClaimSpec, registry_id: str | None = None) -> Check:
     reviews = stance_reviews(db, registry_id) if registry_id else {}
     hashes = {}
-    evidence, pool = [], candidates(db, spec)
+    pool = candidates(db, spec)
     judged: list[tuple[Article, Judgement]] = [(a, judge(spec, a)) for a in pool]
     if reviews:
         marks = ", ".join("?" * len(reviews))
@@ -117,7 +122,56 @@ def check_spec(db: Database, text: str, spec: ClaimSpec, registry_id: str | None
                                  list(reviews)).fetchall())
         known = {a.pmid for a, _ in judged}
         judged += [(a, Judgement(method="added by a reviewer")) for a in _articles(db, set(reviews) - known)]
+    evidence = _evidence(db, judged, reviews, hashes)
+    counted = [Counted(e["pmid"], e["stance"], e["level"], e["citation"], e["is_retracted"]) for e in evidence]
+    verdict, explanation = roll_up(counted, spec.absolute)
+    override = verdict_override(db, registry_id) if registry_id else None
+    if override:
+        return Check(text, spec, registry_id, override["verdict"],
+                     f"Reviewer {override['actor']} set the verdict to {override['verdict']} "
+                     f"({override['note'] or 'no note'}). Automated: {explanation}",
+                     evidence, len(pool), verdict, override)
+    return Check(text, spec, registry_id, verdict, explanation, evidence, len(pool), verdict)
+
+
+def check_general(db: Database, text: str, spec: ClaimSpec) -> Check:
+    """A claim outside the checkers' domain, judged by the general model (`general.py`)."""
+    pool, docs = general_candidates(db, text)
+    results = _general_model().judge_all(text, docs, idf=general.fts_idf(db, text)) if docs else []
+    judged = [(article, Judgement(stance, [sentences[i] for i in indices], round(score, 2), GENERAL_METHOD)
+               if stance != NEUTRAL else Judgement(method=GENERAL_METHOD))
+              for article, (_, sentences, _), (stance, score, indices) in zip(pool, docs, results, strict=True)]
+    evidence = _evidence(db, judged, {}, {})
+    counted = [Counted(e["pmid"], e["stance"], e["level"], e["citation"], e["is_retracted"]) for e in evidence]
+    verdict, explanation = roll_up(counted, spec.absolute, strongest="weakly_supported")
+    if counted:
+        explanation += (" These stances come from the general lexical model, not a checker built for this "
+                        "kind of claim: a reviewer must confirm them.")
+    return Check(text, spec, None, verdict, explanation, evidence, len(pool), verdict)
+
+
+def general_candidates(db: Database, text: str) -> tuple[list[Article], list[tuple[str, list[str], float]]]:
+    """The top articles by BM25 for the claim's words, and each as the general model reads it."""
+    query = general.fts_query(text)
+    rows = db.execute(
+        "SELECT a.pmid, a.title, a.abstract, a.pub_year, a.publication_types, a.is_retracted, articles_fts.rank "
+        "FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid "
+        "WHERE articles_fts MATCH ? ORDER BY articles_fts.rank LIMIT ?",
+        [query, GENERAL_CANDIDATES]).fetchall() if query else []
+    pool = [_graded(*row[:6]) for row in rows]
+    return pool, [(a.title, general.split_sentences(a.abstract), -row[6]) for a, row in zip(pool, rows, strict=True)]
+
+
+@lru_cache(maxsize=1)
+def _general_model() -> general.Model:
+    return general.load(os.environ.get("EVIDENCE_GENERAL_MODEL") or general.MODEL_FILE)
+
+
+def _evidence(db: Database, judged: list[tuple[Article, Judgement]], reviews: dict[int, dict[str, Any]],
+              hashes: dict[int, str]) -> list[dict[str, Any]]:
+    """The non-neutral (or reviewed) judgements as evidence rows, strongest designs first."""
     cites = _citations(db, [a.pmid for a, j in judged if j.stance != NEUTRAL or a.pmid in reviews])
+    evidence = []
     for article, judgement in judged:
         review = reviews.get(article.pmid)
         stance = judgement.stance
@@ -135,15 +189,7 @@ def check_spec(db: Database, text: str, spec: ClaimSpec, registry_id: str | None
                                    and review["article_hash"] != hashes.get(article.pmid)),
         })
     evidence.sort(key=lambda e: (e["stance"] == NEUTRAL, e["level"], -e["score"]))
-    counted = [Counted(e["pmid"], e["stance"], e["level"], e["citation"], e["is_retracted"]) for e in evidence]
-    verdict, explanation = roll_up(counted, spec.absolute)
-    override = verdict_override(db, registry_id) if registry_id else None
-    if override:
-        return Check(text, spec, registry_id, override["verdict"],
-                     f"Reviewer {override['actor']} set the verdict to {override['verdict']} "
-                     f"({override['note'] or 'no note'}). Automated: {explanation}",
-                     evidence, len(pool), verdict, override)
-    return Check(text, spec, registry_id, verdict, explanation, evidence, len(pool), verdict)
+    return evidence
 
 
 def _articles(db: Database, pmids: set[int]) -> list[Article]:
@@ -183,7 +229,10 @@ def check_text(db: Database, text: str, registry: list[dict[str, Any]]) -> Check
     if matched:
         spec = understand(matched["statement"], overrides=_overrides(matched["asserts"]))
         return check_spec(db, text, spec, matched["id"])
-    return check_spec(db, text, understand(text))
+    spec = understand(text)
+    if unknown(spec):
+        return check_general(db, text, spec)
+    return check_spec(db, text, spec)
 
 
 def _overrides(asserts: dict[str, Any]) -> dict[str, Any]:

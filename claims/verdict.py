@@ -8,7 +8,8 @@ The rules (also in the README):
    contradicting study: one counter-example is enough to make "none" false.
 4. Only contradicting studies: `contradicted`.
 5. Only supporting studies: `supported` when at least one is a systematic review,
-   meta-analysis or randomized trial (level 1-2); `weakly_supported` otherwise.
+   meta-analysis or randomized trial (level 1-2); `weakly_supported` otherwise, and always
+   when the stances come from the general model (claims outside the checkers' domain).
 6. Both: `contradicted` when the best contradicting study is of a stronger design than the
    best supporting one; `mixed` otherwise.
 """
@@ -37,8 +38,12 @@ class Counted:
     is_retracted: bool = False
 
 
-def roll_up(evidence: list[Counted], absolute: bool) -> tuple[str, str]:
-    """The verdict and a two-sentence explanation."""
+def roll_up(evidence: list[Counted], absolute: bool, strongest: str = "supported") -> tuple[str, str]:
+    """The verdict and a two-sentence explanation.
+
+    `strongest` caps the verdict: stances from the general model (right about half the time)
+    can make a claim at most `weakly_supported`.
+    """
     counted = [e for e in evidence if not e.is_retracted]
     support = sorted((e for e in counted if e.stance == SUPPORTS), key=lambda e: e.level)
     contra = sorted((e for e in counted if e.stance == CONTRADICTS), key=lambda e: e.level)
@@ -48,7 +53,7 @@ def roll_up(evidence: list[Counted], absolute: bool) -> tuple[str, str]:
     elif contra and (absolute or not support or contra[0].level < support[0].level):
         verdict = "contradicted"
     elif support and not contra:
-        verdict = "supported" if support[0].level <= 2 else "weakly_supported"
+        verdict = "supported" if support[0].level <= 2 and strongest == "supported" else "weakly_supported"
     else:
         verdict = "mixed"
     return verdict, explain(verdict, support, contra, absolute, retracted)
@@ -90,7 +95,7 @@ def explain(verdict: str, support: list[Counted], contra: list[Counted], absolut
                 f"{_cite(support)}) and {c} {'contradicts' if c == 1 else 'contradict'} it "
                 f"({_tally(contra)}; {_cite(contra)}). State it only with its limits." + note)
     strength = "Supported" if verdict == "supported" else "Weakly supported"
-    caveat = ("" if verdict == "supported" else
+    caveat = ("" if verdict == "supported" or support[0].level <= 2 else
               " None is a randomized trial or systematic review, so the claim should be worded cautiously.")
     return (f"{strength}: {s} {'study supports' if s == 1 else 'studies support'} it ({_tally(support)}; "
             f"{_cite(support)}) and none contradicts it." + caveat + note)

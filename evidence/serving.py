@@ -44,7 +44,7 @@ def metadata_for(db_path: Path, environ: Mapping[str, str] = os.environ) -> dict
     databases = metadata.get("databases", {})
     if "evidence" in databases:
         databases[name] = databases.pop("evidence")
-    metadata["description_html"] = metadata["description_html"].replace('href="/evidence/', f'href="/{name}/')
+    _link_to(metadata, name)
     names = reviewers(environ)
     metadata.setdefault("plugins", {})["datasette-auth-passwords"] = {
         **{f"{user}_password_hash": {"$env": f"{REVIEWER_PREFIX}{user.upper()}"} for user in names},
@@ -53,6 +53,16 @@ def metadata_for(db_path: Path, environ: Mapping[str, str] = os.environ) -> dict
     if environ.get("EVIDENCE_REQUIRE_LOGIN", "").strip() not in ("", "0"):
         metadata["allow"] = REVIEWER
     return metadata
+
+
+def _link_to(node: object, name: str) -> None:
+    """Point the links in every description at the database as Datasette names this file."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "description_html":
+                node[key] = value.replace('href="/evidence/', f'href="/{name}/')
+            else:
+                _link_to(value, name)
 
 
 def datasette_command(python: str, db_path: Path, metadata_path: Path, host: str, port: int) -> list[str]:

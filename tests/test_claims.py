@@ -312,3 +312,27 @@ def test_a_claim_about_something_the_checkers_do_not_know_abstains(linked):
     for claim in ("Aspirin reduces the risk of colorectal cancer.", "10% of adults have high blood pressure."):
         result = check_text(linked, claim, load_registry())
         assert result.as_json()["evidence"] == [] and result.verdict == "insufficient_evidence"
+
+
+def test_claims_outside_the_checkers_domain_go_to_the_general_model_capped_below_supported(synthetic_linked_db):
+    from claims.link import GENERAL_METHOD
+    from db import open_db
+
+    db = open_db(synthetic_linked_db)
+    result = check_text(db, "Placebo infusions reduced migraine pain intensity in adults.", load_registry())
+    assert result.spec.intervention is None and result.registry_id is None
+    assert [(e["pmid"], e["stance"], e["method"]) for e in result.evidence] == [(99100001, "supports", GENERAL_METHOD)]
+    assert result.evidence[0]["rationale"]  # the sentences behind the stance
+    assert result.verdict == "weakly_supported"  # a randomized trial, but the general model never says "supported"
+    assert "a reviewer must confirm them" in result.explanation
+    assert "None is a randomized trial" not in result.explanation
+
+
+def test_the_general_model_loads_from_the_package_and_abstains_on_unrelated_abstracts():
+    from claims import general
+
+    model = general.load(general.MODEL_FILE)
+    stance, _, rationale = model.judge_all(
+        "Vitamin D supplementation prevents hip fractures in older women.",
+        [("[TEST FIXTURE] Ketamine for migraine", ["Ketamine reduced migraine pain."], 1.0)])[0]
+    assert (stance, rationale) == ("neutral", [])

@@ -245,3 +245,5 @@ def test_served_metadata_follows_the_database_file_name(tmp_path):
     assert list(metadata["databases"]) == ["review-copy"]
     assert metadata["databases"]["review-copy"]["tables"]["articles"]["fts_table"] == "articles_fts"
     assert 'href="/review-copy/scorecard"' in metadata["description_html"]
+    queries = metadata["databases"]["review-copy"]["queries"]
+    assert 'href="/review-copy/claim_evidence"' in queries["evidence_for_claim"]["description_html"]
