@@ -6,11 +6,11 @@ import getpass
 import json
 import logging
 import os
+import secrets
 import socket
 import sqlite3
 import subprocess
 import sys
-import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
@@ -32,7 +32,7 @@ from db.articles import SaveCounts
 from db.claims import registered_claims, save_audit, save_claims, save_source
 from db.runs import close_interrupted_runs, sync_topics
 from evidence import __version__
-from evidence.serving import datasette_command, metadata_for, reviewers
+from evidence.serving import DEFAULT_WORKERS, PROJECT_DIR, SERVE_DB, reviewers, serve_command
 from harvest.eutils import DEFAULT_BASE_URL, EUtils, Unreachable
 from harvest.harvester import DEFAULT_BATCH_SIZE as EFETCH_BATCH
 from harvest.harvester import Harvester
@@ -520,8 +520,10 @@ def export(claim_ids, fmt, output, db_path):
 @click.option("--port", type=click.IntRange(0, 65535), default=8001, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Interface to listen on; 0.0.0.0 makes it reachable from other machines.")
+@click.option("--workers", type=click.IntRange(1, 64), default=DEFAULT_WORKERS, show_default=True,
+              help="Worker processes answering requests (one per core serves the most).")
 @db_option
-def serve(port, host, db_path):
+def serve(port, host, workers, db_path):
     """Serve the database through Datasette with metadata.yml, the project's plugins and templates.
 
     Visitors read; reviewers sign in at /-/login to record reviews. A reviewer account is
@@ -530,20 +532,22 @@ def serve(port, host, db_path):
     not signed in; DATASETTE_SECRET keeps sign-ins valid across restarts.
     """
     connect(db_path).close()
-    if not os.environ.get("DATASETTE_SECRET"):
+    secret = os.environ.get("DATASETTE_SECRET")
+    if not secret:
+        secret = secrets.token_hex(32)  # shared by the workers, gone at restart
         click.echo("evidence serve: DATASETTE_SECRET is not set; sign-ins end when the server restarts",
                    err=True)
     names = reviewers()
     click.echo(f"evidence serve: reviewer accounts: {', '.join(names) if names else 'none (read-only)'}",
                err=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        metadata = Path(tmp) / "metadata.json"
-        metadata.write_text(json.dumps(metadata_for(db_path)))
-        click.echo(f"Serving {db_path} on http://{host}:{port}/{db_path.stem}/scorecard", err=True)
-        try:
-            sys.exit(subprocess.call(datasette_command(sys.executable, db_path, metadata, host, port)))
-        except KeyboardInterrupt:
-            sys.exit(0)
+    click.echo(f"Serving {db_path} on http://{host}:{port}/{db_path.stem}/scorecard "
+               f"({workers} worker process{'es' if workers > 1 else ''})", err=True)
+    env = {**os.environ, SERVE_DB: str(db_path.resolve()), "DATASETTE_SECRET": secret}
+    command = serve_command(sys.executable, host, port, workers)
+    try:
+        sys.exit(subprocess.call(command, env=env, cwd=PROJECT_DIR))
+    except KeyboardInterrupt:
+        sys.exit(0)
 
 
 @cli.command()
@@ -568,7 +572,7 @@ def up(ctx, port, host, db_path):
         click.echo(f"evidence up: the harvest did not run: {exc.format_message()}; "
                    "serving what the database holds", err=True)
     _link_all(connect(db_path))
-    ctx.invoke(serve, port=port, host=host, db_path=db_path)
+    ctx.invoke(serve, port=port, host=host, workers=DEFAULT_WORKERS, db_path=db_path)
 
 
 def main():

@@ -6,7 +6,7 @@ hash from `datasette hash-password` (datasette-auth-passwords):
     REVIEWER_PASSWORD_HASH_ALICE='pbkdf2_sha256$...'   # signs in as "alice", role reviewer
 
 `EVIDENCE_REQUIRE_LOGIN=1` closes the whole site to visitors who are not signed in.
-`DATASETTE_SECRET` keeps sign-ins valid across restarts.
+`DATASETTE_SECRET` keeps sign-ins valid across restarts; every worker process signs with it.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import yaml
+from datasette.app import Datasette
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 METADATA = PROJECT_DIR / "metadata.yml"
@@ -23,6 +24,8 @@ PLUGINS_DIR = PROJECT_DIR / "plugins"
 TEMPLATES_DIR = PROJECT_DIR / "templates"
 REVIEWER_PREFIX = "REVIEWER_PASSWORD_HASH_"
 REVIEWER = {"roles": ["reviewer"]}
+SERVE_DB = "EVIDENCE_SERVE_DB"  # the database each worker opens
+DEFAULT_WORKERS = min(2, os.cpu_count() or 1)
 SETTINGS = {
     "sql_time_limit_ms": 3000,  # reviewers' own SQL; the canned queries answer in milliseconds
     "max_returned_rows": 2000,
@@ -65,10 +68,19 @@ def _link_to(node: object, name: str) -> None:
                 _link_to(value, name)
 
 
-def datasette_command(python: str, db_path: Path, metadata_path: Path, host: str, port: int) -> list[str]:
-    command = [python, "-m", "datasette", "serve", str(db_path), "--metadata", str(metadata_path),
-               "--plugins-dir", str(PLUGINS_DIR), "--template-dir", str(TEMPLATES_DIR),
-               "--host", host, "--port", str(port)]
-    for setting, value in SETTINGS.items():
-        command += ["--setting", setting, str(value)]
-    return command
+def datasette_for(db_path: Path, environ: Mapping[str, str] = os.environ,
+                  secret: str | None = None) -> Datasette:
+    """Datasette on the database exactly as `evidence serve` runs it (tests use this too)."""
+    return Datasette([str(db_path)], metadata=metadata_for(db_path, environ), plugins_dir=str(PLUGINS_DIR),
+                     template_dir=str(TEMPLATES_DIR), settings=SETTINGS, secret=secret)
+
+
+def create_app():
+    """The ASGI app each uvicorn worker builds (`evidence serve` sets the environment)."""
+    return datasette_for(Path(os.environ[SERVE_DB]), secret=os.environ["DATASETTE_SECRET"]).app()
+
+
+def serve_command(python: str, host: str, port: int, workers: int) -> list[str]:
+    """uvicorn with several worker processes: Datasette answers from one core per process."""
+    return [python, "-m", "uvicorn", "--factory", "evidence.serving:create_app", "--host", host,
+            "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"]

@@ -12,13 +12,12 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from datasette.app import Datasette
 from datasette.utils import tilde_encode
 from datasette_auth_passwords.utils import hash_password
 
 from db import open_db
 from db.claims import save_audit, save_source
-from evidence.serving import PLUGINS_DIR, SETTINGS, TEMPLATES_DIR, metadata_for
+from evidence.serving import datasette_for, metadata_for
 from tests.conftest import copy_db
 
 FIXTURE = Path(__file__).parent / "fixtures" / "serve_records.xml"
@@ -51,8 +50,7 @@ def linked_db(synthetic_linked_db, tmp_path_factory) -> Path:
 def served(linked_db, tmp_path):
     """A fresh copy of the linked database behind Datasette, as `evidence serve` configures it."""
     path = copy_db(linked_db, tmp_path / "evidence.db")
-    ds = Datasette([str(path)], metadata=metadata_for(path, {"REVIEWER_PASSWORD_HASH_ALICE": "x"}),
-                   plugins_dir=str(PLUGINS_DIR), template_dir=str(TEMPLATES_DIR), settings=SETTINGS)
+    ds = datasette_for(path, {"REVIEWER_PASSWORD_HASH_ALICE": "x"})
     run(ds.invoke_startup())
     return ds
 
@@ -217,8 +215,7 @@ def test_the_how_to_read_page_explains_stances_levels_and_verdicts(served):
 
 def test_a_reviewer_signs_in_with_a_password_from_the_environment(linked_db, tmp_path, monkeypatch):
     monkeypatch.setenv("REVIEWER_PASSWORD_HASH_ALICE", hash_password("correct horse"))
-    ds = Datasette([str(linked_db)], metadata=metadata_for(linked_db), plugins_dir=str(PLUGINS_DIR),
-                   template_dir=str(TEMPLATES_DIR))
+    ds = datasette_for(linked_db)
     run(ds.invoke_startup())
     form = get(ds, "/-/login")
     token = re.search(r'name="csrftoken" value="([^"]+)"', form.text).group(1)
@@ -233,8 +230,7 @@ def test_a_reviewer_signs_in_with_a_password_from_the_environment(linked_db, tmp
 
 
 def test_the_site_can_require_a_login_for_everything(linked_db):
-    ds = Datasette([str(linked_db)], metadata=metadata_for(linked_db, {"EVIDENCE_REQUIRE_LOGIN": "1"}),
-                   plugins_dir=str(PLUGINS_DIR), template_dir=str(TEMPLATES_DIR))
+    ds = datasette_for(linked_db, {"EVIDENCE_REQUIRE_LOGIN": "1"})
     run(ds.invoke_startup())
     assert get(ds, "/evidence/scorecard.json").status_code == 403
     assert get(ds, "/evidence/scorecard.json", cookies=signed_in(ds)).status_code == 200
