@@ -2,11 +2,13 @@
 
 Builds the database (corpus records repeated under fresh identifiers, in a temporary folder,
 for timing only), links it, starts `evidence serve` on 127.0.0.1, then for each page runs 16
-concurrent clients on loopback for 30 s and prints requests/s and p50/p99 latency.
+concurrent clients on loopback for 30 s and prints requests/s and p50/p99 latency. The load
+comes from `wrk` (Debian's package) when it is installed, since a Python client on this
+2-core machine takes CPU from the server it measures; otherwise from an httpx client.
 
 Targets (issue #5): p99 under 200 ms on every page, and the scorecard under 50 ms p50.
 
-    python bench/serve.py [--records 100000] [--clients 16] [--seconds 30] [--corpus ../shared/corpus]
+    python bench/serve.py [--records 100000] [--clients 16] [--seconds 30] [--client wrk|python]
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -62,6 +66,26 @@ async def load(base: str, path: str, clients: int, seconds: float) -> tuple[list
     return latencies, errors
 
 
+_WRK_UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0}
+
+
+def wrk(base: str, path: str, clients: int, seconds: float) -> tuple[float, float, float, int]:
+    """requests/s, p50 and p99 in seconds, non-2xx answers, as wrk measures them."""
+    out = subprocess.run(["wrk", "-t2", f"-c{clients}", f"-d{seconds:.0f}s", "--latency", base + path],
+                         capture_output=True, text=True, check=True).stdout
+    found = re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)$", out, re.M)
+    quantile = {q: float(v) * _WRK_UNITS[u] for q, v, u in found}
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    return rate, quantile["50"], quantile["99"], int(errors.group(1)) if errors else 0
+
+
+def python_client(base: str, path: str, clients: int, seconds: float) -> tuple[float, float, float, int]:
+    latencies, errors = asyncio.run(load(base, path, clients, seconds))
+    cuts = statistics.quantiles(latencies, n=100)
+    return len(latencies) / seconds, cuts[49], cuts[98], errors
+
+
 def serve(db: Path, port: int) -> subprocess.Popen:
     process = subprocess.Popen([*EVIDENCE, "serve", "--db", str(db), "--port", str(port)], cwd=HERE.parent,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -82,7 +106,10 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--client", choices=["wrk", "python"],
+                        default="wrk" if shutil.which("wrk") else "python")
     args = parser.parse_args()
+    measure = wrk if args.client == "wrk" else python_client
     if not (args.corpus / "pubmed.xml").exists():
         sys.exit(f"no corpus at {args.corpus}: pass --corpus")
     with tempfile.TemporaryDirectory() as tmp:
@@ -91,17 +118,15 @@ def main() -> None:
         import_s = timed("import", "--db", str(db), "--quiet", str(xml))
         link_s = timed("link", "--db", str(db), "--quiet")
         print(f"{args.records:,} articles: import {import_s:.1f} s, link {link_s:.1f} s; "
-              f"{args.clients} clients x {args.seconds:.0f} s per page on 127.0.0.1", flush=True)
+              f"{args.clients} clients ({args.client}) x {args.seconds:.0f} s per page on 127.0.0.1",
+              flush=True)
         port = _free_port()
         process = serve(db, port)
         try:
             print(f"{'page':<30}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
             for name, path in PAGES.items():
-                base = f"http://127.0.0.1:{port}"
-                latencies, errors = asyncio.run(load(base, path, args.clients, args.seconds))
-                cuts = statistics.quantiles(latencies, n=100)
-                print(f"{name:<30}{len(latencies) / args.seconds:>8.1f}{cuts[49] * 1000:>9.1f}"
-                      f"{cuts[98] * 1000:>9.1f}{errors:>8}", flush=True)
+                rate, p50, p99, errors = measure(f"http://127.0.0.1:{port}", path, args.clients, args.seconds)
+                print(f"{name:<30}{rate:>8.1f}{p50 * 1000:>9.1f}{p99 * 1000:>9.1f}{errors:>8}", flush=True)
         finally:
             process.terminate()
             process.wait(timeout=10)
