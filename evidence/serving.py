@@ -16,7 +16,6 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import yaml
-from datasette.app import Datasette
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 METADATA = PROJECT_DIR / "metadata.yml"
@@ -68,19 +67,7 @@ def _link_to(node: object, name: str) -> None:
                 _link_to(value, name)
 
 
-def datasette_for(db_path: Path, environ: Mapping[str, str] = os.environ,
-                  secret: str | None = None) -> Datasette:
-    """Datasette on the database exactly as `evidence serve` runs it (tests use this too)."""
-    return Datasette([str(db_path)], metadata=metadata_for(db_path, environ), plugins_dir=str(PLUGINS_DIR),
-                     template_dir=str(TEMPLATES_DIR), settings=SETTINGS, secret=secret)
-
-
-def create_app():
-    """The ASGI app each uvicorn worker builds (`evidence serve` sets the environment)."""
-    return datasette_for(Path(os.environ[SERVE_DB]), secret=os.environ["DATASETTE_SECRET"]).app()
-
-
 def serve_command(python: str, host: str, port: int, workers: int) -> list[str]:
     """uvicorn with several worker processes: Datasette answers from one core per process."""
-    return [python, "-m", "uvicorn", "--factory", "evidence.serving:create_app", "--host", host,
+    return [python, "-m", "uvicorn", "--factory", "evidence.webapp:create_app", "--host", host,
             "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"]

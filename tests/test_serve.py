@@ -17,7 +17,8 @@ from datasette_auth_passwords.utils import hash_password
 
 from db import open_db
 from db.claims import save_audit, save_source
-from evidence.serving import datasette_for, metadata_for
+from evidence.serving import metadata_for
+from evidence.webapp import datasette_for
 from tests.conftest import copy_db
 
 FIXTURE = Path(__file__).parent / "fixtures" / "serve_records.xml"
