@@ -560,7 +560,7 @@ def up(ctx, port, host, db_path):
 
     When PubMed cannot be reached (or the harvest fails) it says so and serves what
     the database already holds; `evidence import FILE...` loads PubMed XML offline.
-    Claim linking arrives with the claim checker (issue #4).
+    Claims are re-linked to the evidence before serving, so the scorecard is current.
     """
     try:
         ctx.invoke(harvest, db_path=db_path)
