@@ -37,13 +37,13 @@ _KINDS = [
     ("citation", re.compile(r"\b(a|an|one|the|this)\s+((?:19|20)\d\d)\s+(study|trial|review|paper|report|"
                             r"analysis|research)|\b(study|trial|research)\b[^.]{0,40}\b(in|from)\s+((?:19|20)\d\d)\b",
                             re.IGNORECASE)),
-    ("figure", re.compile(r"\b\d[\d,.·]*\s*(%|percent|per ?cent|million|billion|thousand)|\b(one|two|three|four|"
+    ("figure", re.compile(r"\b\d[\d,.·]*\s*(%|percent|per ?cent|million|billion|thousand)|\ba (million|billion)\b|\b(one|two|three|four|"
                           r"five|six|seven|eight|nine|ten)\s+(million|billion|out of (every )?(ten|\d+))\b|"
                           r"\b\d+ out of (every )?\d+|\b(third|second|fourth) (most|leading)\b", re.IGNORECASE)),
     ("safety", re.compile(r"\bside[- ]effects?|\badverse|\bafter-?effects|\bsafe(ty)?\b|\brisks?\b|"
                           r"\btoxic|\bharm(less|ful)?\b|\bwell[- ]tolerated", re.IGNORECASE)),
     ("timing", re.compile(r"\bsessions?\b|\bwithin (hours|minutes|days|a day|a few)|\b(hours|minutes)\b|"
-                          r"\b(before|after|by) the (first|second|third|fourth|fifth)\b|\bsooner\b|"
+                          r"\b(before|after|by) (the|their|your|a) (first|second|third|fourth|fifth)\b|\bsooner\b|"
                           r"\bonset\b|\bimmediate(ly)?\b", re.IGNORECASE)),
     ("mechanism", re.compile(r"\bNMDA\b|N-methyl|\breceptors?\b|\bglutamat\w*|\bsynap\w*|neuroplastic\w*|"
                              r"\bmechanism\b|\bacts on\b|\btargets?\b|\brewir\w*", re.IGNORECASE)),
@@ -88,7 +88,8 @@ def understand(text: str, overrides: dict | None = None) -> ClaimSpec:
     if kind == "citation":
         year = re.search(r"\b((?:19|20)\d\d)\b", text)
         spec.year = int(year.group(1)) if year else None
-        if re.search(r"\ball (\w+ )?(patients|participants|subjects|cases)\b|\bin all\b|\beveryone\b|\b100 ?%", text, re.I):
+        if re.search(r"\ball (\w+ )?(patients|participants|subjects|cases)\b|\bin all\b|\beveryone\b|\b100 ?%|"
+                     r"\b(every|each) (\w+ )?(patient|participant|subject|case|person)\b", text, re.I):
             spec.quantifier = "all"
     if kind == "timing":
         spec.sessions = _sessions(text)
@@ -106,9 +107,9 @@ def understand(text: str, overrides: dict | None = None) -> ClaimSpec:
 
 
 def _sessions(text: str) -> int | None:
-    before = re.search(r"\b(before|by) the (first|second|third|fourth|fifth|sixth)\b", text, re.I)
+    before = re.search(r"\b(before|by) (the|their|your|a) (first|second|third|fourth|fifth|sixth)\b", text, re.I)
     if before:
-        limit = ORDINALS[before.group(2).lower()]
+        limit = ORDINALS[before.group(3).lower()]
         return limit - 1 if before.group(1).lower() == "before" else limit
     within = re.search(r"\b(within|after|in) (one|two|three|four|five|a single|a few|\d+|the first) "
                        r"(short )?(infusion )?(sessions?|infusions?|treatments?)\b", text, re.I)
@@ -118,7 +119,8 @@ def _sessions(text: str) -> int | None:
     return None
 
 
-_NUMBER = r"(\d+(?:[.,·]\d+)*|one|two|three|four|five|six|seven|eight|nine|ten|half)"
+_NUMERAL = r"\d+(?:[.,·]\d+)*|one|two|three|four|five|six|seven|eight|nine|ten|half"
+_NUMBER = rf"({_NUMERAL})"
 
 
 def number_value(token: str) -> float:
@@ -151,7 +153,7 @@ def parse_figure(text: str) -> dict | None:
     percent = re.search(rf"\b{_NUMBER}\s*(%|percent|per ?cent)", text, re.I)
     if percent:
         return {"value": number_value(percent.group(1)), "unit": "percent", "scope": scope, "subject": subject}
-    count = re.search(rf"\b{_NUMBER}\s*(thousand|million|billion)\b", text, re.I)
+    count = re.search(rf"\b({_NUMERAL}|a)\s*(thousand|million|billion)\b", text, re.I)
     if count:
         value = number_value(count.group(1)) * SCALE[count.group(2).lower()]
         return {"value": value, "unit": "count", "scope": scope, "subject": subject}

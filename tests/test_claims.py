@@ -151,6 +151,18 @@ def test_figure_claims_are_judged_by_the_figures_with_a_stated_tolerance(text, e
                   title="[TEST FIXTURE] Global burden") == expected
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("Most patients feel better before their third infusion.", {"kind": "timing", "sessions": 2}),
+    ("Around a billion people globally suffer from migraines.",
+     {"kind": "figure", "figure": {"value": 1e9, "unit": "count", "scope": "world", "subject": "headache"}}),
+    ("Research from 2016 found ketamine worked for every migraine patient.",
+     {"kind": "citation", "year": 2016, "quantifier": "all"}),
+])
+def test_claims_worded_differently_are_understood_the_same(text, expected):
+    spec = understand(text).to_dict()
+    assert {key: spec.get(key) for key in expected} == expected
+
+
 def test_mechanism_claims_need_the_targets_role_in_pain():
     claim = "Ketamine targets the NMDA receptor, which modulates pain."
     text = ("NMDA receptors play an important role in migraine pain. Blocking NMDA receptors reduced "
