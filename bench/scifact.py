@@ -67,14 +67,8 @@ def examples(db, claim: dict) -> dict:
     gold = gold_of(claim)
     idf = general.fts_idf(db, claim["claim"])
     pool, docs = general_candidates(db, claim["claim"])
-    pairs = [general.Pair(claim["claim"], title, sentences, idf) for title, sentences, _ in docs]
-    scores = [score for *_, score in docs]
-    top = max(scores, default=0.0)
-    relevance = [general.relevance_features(p, s, i, top, scores[i + 1] if i + 1 < len(scores) else 0.0)
-                 for i, (p, s) in enumerate(zip(pairs, scores, strict=True))]
-    general.add_relative(relevance, pairs)
-    candidates = [(rf, general.stance_features(p), gold.get(a.pmid, "neutral"), a.pmid)
-                  for a, p, rf in zip(pool, pairs, relevance, strict=True)]
+    candidates = [(rf, sf, gold.get(a.pmid, "neutral"), a.pmid)
+                  for a, (_, rf, sf) in zip(pool, general.features(claim["claim"], docs, idf), strict=True)]
     marks = ", ".join("?" * len(gold))
     texts = {row[0]: row[1:] for row in db.execute(
         f"SELECT pmid, title, abstract FROM articles WHERE pmid IN ({marks})", list(gold))}

@@ -30,7 +30,6 @@ from pathlib import Path
 
 import numpy as np
 
-LABELS = ("neutral", "supports", "contradicts")
 MODEL_FILE = Path(__file__).resolve().parent / "models" / "general_stance.npz"
 DIM = 1 << 18
 
@@ -127,11 +126,8 @@ def fts_idf(db, claim, table="articles_fts"):
     n = db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] or 1
     out = {}
     for t in set(content_words(tokens(claim))):
-        q = " ".join(f'"{p}"' for p in re.split(r"[-']", t) if p)
-        try:
-            df = db.execute(f"SELECT count(*) FROM {table} WHERE {table} MATCH ?", (q,)).fetchone()[0]
-        except Exception:
-            df = 0
+        q = " ".join(f'"{p}"' for p in re.split(r"[-']", t) if p)  # quoted words: never FTS syntax
+        df = db.execute(f"SELECT count(*) FROM {table} WHERE {table} MATCH ?", (q,)).fetchone()[0]
         out[t] = math.log((n + 1) / (df + 0.5))
     return out
 
@@ -334,20 +330,20 @@ class Model:
             return "contradicts", p_rel * p_con, rationale
         return "supports", p_rel * (1.0 - p_con), rationale
 
-    def judge_all(self, claim, docs, idf=None, relative=True):
+    def judge_all(self, claim, docs, idf=None):
         """docs: [(title, sentences, bm25_score)] in retrieval order (higher bm25 = better)."""
-        pairs = [Pair(claim, t, s, idf) for t, s, _ in docs]
-        scores = [d[2] for d in docs]
-        top = max(scores) if scores else 0.0
-        rel = [relevance_features(p, s, i, top, scores[i + 1] if i + 1 < len(scores) else 0.0)
-               for i, (p, s) in enumerate(zip(pairs, scores, strict=False))]
-        if relative:
-            add_relative(rel, pairs)
-        out = []
-        for p, rf in zip(pairs, rel, strict=False):
-            pr, pc = self.probs(rf, stance_features(p))
-            out.append(self.decide(pr, pc, p.rationale))
-        return out
+        return [self.decide(*self.probs(rf, sf), p.rationale) for p, rf, sf in features(claim, docs, idf)]
+
+
+def features(claim, docs, idf=None):
+    """(pair, relevance features, stance features) per candidate: what the models read, in training too."""
+    pairs = [Pair(claim, t, s, idf) for t, s, _ in docs]
+    scores = [d[2] for d in docs]
+    top = max(scores) if scores else 0.0
+    rel = [relevance_features(p, s, i, top, scores[i + 1] if i + 1 < len(scores) else 0.0)
+           for i, (p, s) in enumerate(zip(pairs, scores, strict=True))]
+    add_relative(rel, pairs)
+    return [(p, rf, stance_features(p)) for p, rf in zip(pairs, rel, strict=True)]
 
 
 def save(path, w_rel, b_rel, w_st, b_st, t_rel, t_con):

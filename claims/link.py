@@ -123,8 +123,7 @@ def check_spec(db: Database, text: str, spec: ClaimSpec, registry_id: str | None
         known = {a.pmid for a, _ in judged}
         judged += [(a, Judgement(method="added by a reviewer")) for a in _articles(db, set(reviews) - known)]
     evidence = _evidence(db, judged, reviews, hashes)
-    counted = [Counted(e["pmid"], e["stance"], e["level"], e["citation"], e["is_retracted"]) for e in evidence]
-    verdict, explanation = roll_up(counted, spec.absolute)
+    verdict, explanation = roll_up(_counted(evidence), spec.absolute)
     override = verdict_override(db, registry_id) if registry_id else None
     if override:
         return Check(text, spec, registry_id, override["verdict"],
@@ -142,9 +141,8 @@ def check_general(db: Database, text: str, spec: ClaimSpec) -> Check:
                if stance != NEUTRAL else Judgement(method=GENERAL_METHOD))
               for article, (_, sentences, _), (stance, score, indices) in zip(pool, docs, results, strict=True)]
     evidence = _evidence(db, judged, {}, {})
-    counted = [Counted(e["pmid"], e["stance"], e["level"], e["citation"], e["is_retracted"]) for e in evidence]
-    verdict, explanation = roll_up(counted, spec.absolute, strongest="weakly_supported")
-    if counted:
+    verdict, explanation = roll_up(_counted(evidence), spec.absolute, strongest="weakly_supported")
+    if evidence:
         explanation += (" These stances come from the general lexical model, not a checker built for this "
                         "kind of claim: a reviewer must confirm them.")
     return Check(text, spec, None, verdict, explanation, evidence, len(pool), verdict)
@@ -165,6 +163,10 @@ def general_candidates(db: Database, text: str) -> tuple[list[Article], list[tup
 @lru_cache(maxsize=1)
 def _general_model() -> general.Model:
     return general.load(os.environ.get("EVIDENCE_GENERAL_MODEL") or general.MODEL_FILE)
+
+
+def _counted(evidence: list[dict[str, Any]]) -> list[Counted]:
+    return [Counted(e["pmid"], e["stance"], e["level"], e["citation"], e["is_retracted"]) for e in evidence]
 
 
 def _evidence(db: Database, judged: list[tuple[Article, Judgement]], reviews: dict[int, dict[str, Any]],

@@ -431,7 +431,6 @@ def audit(source, fmt, output, fail_on, timeout, quiet, db_path):
         raise AuditInputError(str(exc)) from None
     db = connect(db_path)
     registry = _load_registry(REGISTRY_FILE)
-    _store_registry(db, registry)
     bar = _AuditProgress(enabled=not quiet and sys.stderr.isatty())
     result = run_audit(db, page, registry, progress=bar.update)
     bar.finish()
