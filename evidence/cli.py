@@ -51,12 +51,27 @@ class ConfigError(click.ClickException):
     exit_code = EXIT_CONFIG
 
 
-def connect(db_path: Path):
-    """Open the database, turning SQLite's complaints into one clear line."""
+def connect(db_path: Path, create: bool = False):
+    """Open the database, turning SQLite's complaints into one clear line.
+
+    Only the commands that fill a database (import, harvest) create one: every other command
+    refuses a missing file, so a mistyped --db cannot pass for an empty database.
+    """
+    if not create and not db_path.is_file():
+        raise ConfigError(f"no evidence database at {db_path}; create it with `evidence import` or "
+                          "`evidence harvest`, or check --db / EVIDENCE_DB")
     try:
         return open_db(db_path)
     except sqlite3.Error as exc:
         raise click.ClickException(f"cannot use {db_path} as the evidence database: {exc}") from None
+
+
+def connect_with_articles(db_path: Path):
+    """The database for judging claims: one without articles would make every claim look unstudied."""
+    db = connect(db_path)
+    if db.execute("SELECT NOT EXISTS (SELECT 1 FROM articles)").fetchone()[0]:
+        raise ConfigError(f"the database holds no articles; import or harvest first ({db_path})")
+    return db
 
 
 def db_option(command):
@@ -91,7 +106,7 @@ def import_command(files, batch_size, quiet, db_path):
     replaces the older one; DeleteCitation entries delete those PMIDs. A bad file is
     reported with where it broke, and the batches before the break stay saved.
     """
-    db = connect(db_path)
+    db = connect(db_path, create=True)
     total_bytes = sum(f.stat().st_size for f in files)
     show_bar = not quiet and sys.stderr.isatty()
     failures = 0
@@ -169,7 +184,7 @@ def harvest(topic_names, topics_file, base_url, full, dry_run, batch_size, email
         email = f"{getpass.getuser()}@{socket.getfqdn()}"
         logging.getLogger("harvest").warning(
             "NCBI asks every client for a contact address: set NCBI_EMAIL (sending %s)", email)
-    db = connect(db_path)
+    db = connect(db_path, create=True)
     results = []
     bar = _TopicBars(show_bar)
     try:
@@ -375,7 +390,7 @@ def check(claim_text, as_json, db_path):
     """
     if not claim_text.strip():
         raise click.UsageError("the claim is empty")
-    db = connect(db_path)
+    db = connect_with_articles(db_path)
     result = check_text(db, claim_text, _load_registry(REGISTRY_FILE))
     if as_json:
         click.echo(json.dumps(result.as_json(), indent=2, ensure_ascii=False))
@@ -425,11 +440,11 @@ def audit(source, fmt, output, fail_on, timeout, quiet, db_path):
     Exit status: 0 the audit ran (and no claim reached --fail-on); 1 a claim at or worse
     than --fail-on was found; 2 the page could not be read or fetched (no report).
     """
+    db = connect_with_articles(db_path)
     try:
         page = read_page(source, timeout=timeout)
     except PageError as exc:
         raise AuditInputError(str(exc)) from None
-    db = connect(db_path)
     registry = _load_registry(REGISTRY_FILE)
     bar = _AuditProgress(enabled=not quiet and sys.stderr.isatty())
     result = run_audit(db, page, registry, progress=bar.update)

@@ -283,15 +283,6 @@ def test_retracted_articles_are_shown_but_never_counted(linked):
     assert "retracted" in result.explanation
 
 
-def test_check_on_an_empty_database_says_insufficient_evidence(tmp_path):
-    result = CliRunner().invoke(cli, ["check", "--db", str(tmp_path / "empty.db"), "--json",
-                                      "Ketamine cures migraine in one session."])
-    assert result.exit_code == 0, result.output
-    answer = json.loads(result.output)
-    assert answer["verdict"] == "insufficient_evidence" and answer["evidence"] == []
-    assert set(answer) >= {"claim", "verdict", "explanation", "evidence"}
-
-
 def test_free_text_that_restates_a_registry_claim_is_checked_as_it():
     registry = load_registry()
     from claims.link import match_registry
