@@ -16,10 +16,42 @@ def pubmed_url(record: dict[str, Any]) -> str | None:
     return None if record.get("is_local_id") else f"https://pubmed.ncbi.nlm.nih.gov/{record['pmid']}/"
 
 
+SHORT_TITLE_WORDS = 5  # a record without authors is cited by the start of its title
+
+
+def _name_parts(author: dict[str, Any]) -> tuple[str, str]:
+    """Surname and initials; a record with an initial where the surname belongs ("L.", forename
+    "Pomeroy Jared") is read as the surname first in the forename ("Pomeroy", "JL")."""
+    last = (author.get("last_name") or "").strip()
+    fore = (author.get("fore_name") or "").split()
+    if re.fullmatch(r"[A-Z]\.?", last) and len(fore) > 1:
+        return fore[0], "".join(word[0] for word in fore[1:]) + last.rstrip(".")
+    return last, author.get("initials") or ""
+
+
 def _vancouver_name(author: dict[str, Any]) -> str:
-    if author.get("last_name"):
-        return f"{author['last_name']} {author.get('initials') or ''}".strip()
+    surname, initials = _name_parts(author)
+    if surname:
+        return f"{surname} {initials}".strip()
     return author.get("collective_name") or author.get("name") or ""
+
+
+def _sentence(text: str) -> str:
+    """Text closed by one full stop: "J. Clin. Med." and "effects?" get none added."""
+    text = text.strip()
+    return text if text[-1:] in (".", "?", "!") else f"{text}."
+
+
+def short_citation(first_author: dict[str, Any] | None, year: int | None, title: str | None) -> str:
+    """"Friedman 2018"; "GBD 2016 Headache Collaborators 2018"; by the title's start when no author."""
+    year_text = year or "n.d."
+    if first_author:
+        surname = _name_parts(first_author)[0] or first_author.get("collective_name") or first_author.get("name")
+        if surname:
+            return f"{surname} {year_text}"
+    words = (title or "Untitled record").split()
+    short = " ".join(words[:SHORT_TITLE_WORDS]).rstrip(".:;,") + ("…" if len(words) > SHORT_TITLE_WORDS else "")
+    return f"{short} {year_text}"
 
 
 def vancouver(record: dict[str, Any]) -> str:
@@ -27,13 +59,13 @@ def vancouver(record: dict[str, Any]) -> str:
     names = [_vancouver_name(a) for a in record.get("authors", [])]
     names = [n for n in names if n]
     authors = ", ".join(names[:MAX_AUTHORS]) + (", et al" if len(names) > MAX_AUTHORS else "")
-    title = (record.get("title") or "[No title]").rstrip(".")
+    title = record.get("title") or "[No title]"
     journal = record.get("iso_abbreviation") or record.get("journal") or ""
     issue = f"({record['issue']})" if record.get("issue") else ""
     volume = f";{record['volume']}{issue}" if record.get("volume") else ""
     pages = f":{record['pages']}" if record.get("pages") else ""
-    parts = [f"{authors}." if authors else "", f"{title}.", f"{journal}. {record.get('pub_year') or 'n.d.'}"
-             f"{volume}{pages}."]
+    parts = [f"{authors}." if authors else "", _sentence(title),
+             f"{_sentence(journal) if journal else ''} {record.get('pub_year') or 'n.d.'}{volume}{pages}.".strip()]
     if record.get("doi"):
         parts.append(f"doi:{record['doi']}.")
     parts.append(f"Local record {record['pmid']}." if record.get("is_local_id") else f"PMID: {record['pmid']}.")

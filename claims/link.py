@@ -17,6 +17,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from claims import general
+from claims.cite import short_citation
 from claims.grade import grade
 from claims.judge import NEUTRAL, Article, Judgement, judge, unknown
 from claims.text import words
@@ -104,11 +105,12 @@ def _citations(db: Database, pmids: list[int]) -> dict[int, str]:
     if not pmids:
         return {}
     marks = ", ".join("?" * len(pmids))
-    rows = db.execute(
-        f"SELECT a.pmid, COALESCE(au.last_name, au.collective_name, au.name), a.pub_year FROM articles a "
-        f"LEFT JOIN article_authors aa ON aa.pmid = a.pmid AND aa.position = 1 "
+    rows = db.query(
+        f"SELECT a.pmid, a.pub_year, a.title, aa.author_id, au.last_name, au.fore_name, au.collective_name, "
+        f"au.name FROM articles a LEFT JOIN article_authors aa ON aa.pmid = a.pmid AND aa.position = 1 "
         f"LEFT JOIN authors au ON au.id = aa.author_id WHERE a.pmid IN ({marks})", pmids)
-    return {pmid: f"{name or 'Anonymous'} {year or 'n.d.'}" for pmid, name, year in rows}
+    return {row["pmid"]: short_citation(row if row["author_id"] is not None else None, row["pub_year"], row["title"])
+            for row in rows}
 
 
 def check_spec(db: Database, text: str, spec: ClaimSpec, registry_id: str | None = None) -> Check:

@@ -13,6 +13,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from claims.audit import SEVERITY
+from claims.wording import count
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 LABELS = {"supported": "Supported", "weakly_supported": "Weakly supported", "mixed": "Mixed",
@@ -46,7 +47,7 @@ def markdown(result: dict[str, Any]) -> str:
              f"last record stored: {db['last_stored'] or 'none'}).", "",
              "| verdict | claims |", "|---|---|"]
     lines += [f"| {LABELS[v]} | {n} |" for v, n in result["summary"].items()]
-    lines += ["", f"{len(result['claims'])} checkable claims found. Worst verdicts first.", ""]
+    lines += ["", f"{count(len(result['claims']), 'checkable claim')} found. Worst verdicts first.", ""]
     for number, claim in enumerate(_ordered(result), 1):
         lines += [f"## {number}. {LABELS[claim['verdict']]}: \"{_md(claim['text'])}\"", "",
                   f"- Where: line {claim['line']}, characters {claim['start']}-{claim['end']}"]

@@ -20,10 +20,14 @@ from collections import Counter
 from dataclasses import dataclass
 
 from claims.judge import CONTRADICTS, SUPPORTS
+from claims.wording import count, studies
 
-LEVEL_NAMES = {1: "systematic review or meta-analysis", 2: "randomized trial",
-               3: "controlled or cohort study", 4: "case series or retrospective review",
-               5: "case report, review or other"}
+# Each evidence level's name, singular and plural.
+LEVEL_NAMES = {1: ("systematic review or meta-analysis", "systematic reviews or meta-analyses"),
+               2: ("randomized trial", "randomized trials"),
+               3: ("controlled or cohort study", "controlled or cohort studies"),
+               4: ("case series or retrospective review", "case series or retrospective reviews"),
+               5: ("case report, review or other", "case reports, reviews or others")}
 VERDICTS = ("supported", "weakly_supported", "mixed", "contradicted", "insufficient_evidence")
 
 
@@ -61,8 +65,7 @@ def roll_up(evidence: list[Counted], absolute: bool, strongest: str = "supported
 
 def _tally(items: list[Counted]) -> str:
     by_level = Counter(e.level for e in items)
-    parts = [f"{n} {LEVEL_NAMES[level]}{'s' if n > 1 and level < 5 else ''}"
-             for level, n in sorted(by_level.items())]
+    parts = [count(n, *LEVEL_NAMES[level]) for level, n in sorted(by_level.items())]
     return ", ".join(parts)
 
 
@@ -74,12 +77,13 @@ def _cite(items: list[Counted], limit: int = 3) -> str:
 def explain(verdict: str, support: list[Counted], contra: list[Counted], absolute: bool,
             retracted: int = 0) -> str:
     s, c = len(support), len(contra)
-    note = f" {retracted} retracted article(s) were left out." if retracted else ""
+    note = (f" {count(retracted, 'retracted article')} {'was' if retracted == 1 else 'were'} left out."
+            if retracted else "")
     if verdict == "insufficient_evidence":
         return ("Insufficient evidence: no study in the database supports or contradicts this claim. "
                 "Do not make it without a source." + note)
     if verdict == "contradicted":
-        first = (f"Contradicted: {c} {'study' if c == 1 else 'studies'} ({_tally(contra)}) "
+        first = (f"Contradicted: {studies(c)} ({_tally(contra)}) "
                  f"{'contradicts' if c == 1 else 'contradict'} it ({_cite(contra)}).")
         if absolute and s:
             second = (f" {s} {'study supports' if s == 1 else 'studies support'} part of it, but an "

@@ -329,7 +329,8 @@ SELECT c.id AS see_evidence, c.quote, c.source_id AS source, c.category, v.verdi
   v.contradicts_strong AS "contradicting: trials and reviews",
   v.contradicts - v.contradicts_strong AS "contradicting: other designs",
   CASE WHEN v.review_id IS NOT NULL THEN 'verdict set by a reviewer'
-       WHEN r.n THEN r.n || ' review(s), latest ' || r.latest
+       WHEN r.n = 1 THEN '1 review, ' || r.latest
+       WHEN r.n THEN r.n || ' reviews, latest ' || r.latest
        ELSE 'not reviewed' END AS review_state,
   v.auto_verdict, v.linked_at AS checked_at,
   CASE v.verdict WHEN 'contradicted' THEN 0 WHEN 'mixed' THEN 1 WHEN 'insufficient_evidence' THEN 2

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import click
 
+from claims import wording
 from claims.audit import SEVERITY, at_or_worse
 from claims.audit import audit as run_audit
 from claims.export import FORMATS as EXPORT_FORMATS
@@ -458,7 +459,7 @@ def audit(source, fmt, output, fail_on, timeout, quiet, db_path):
         click.echo(report, nl=False)
     if not quiet:
         counts = ", ".join(f"{n} {verdict}" for verdict, n in result["summary"].items() if n)
-        click.echo(f"{len(result['claims'])} claims: {counts or 'none found'}"
+        click.echo(f"{wording.count(len(result['claims']), 'claim')}: {counts or 'none found'}"
                    + (f"; report in {output}" if output else ""), err=True)
     if failed:
         click.echo(f"evidence audit: at least one claim is {fail_on} or worse (--fail-on {fail_on})",
@@ -527,7 +528,8 @@ def export(claim_ids, fmt, output, db_path):
         _write_atomically(output, text)
     else:
         click.echo(text, nl=False)
-    click.echo(f"{studies} studies exported as {fmt}" + (f" to {output}" if output else ""), err=True)
+    click.echo(f"{wording.studies(studies)} exported as {fmt}" + (f" to {output}" if output else ""),
+               err=True)
 
 
 @cli.command()
