@@ -63,26 +63,32 @@ def claims_with_new_reviews(db: Database) -> list[str]:
         "> COALESCE(v.reviews_seen, 0) ORDER BY c.id")]
 
 
-def articles_to_grade(db: Database, batch: int = 2000):
-    """Batches of articles never graded, or changed since they were graded."""
+# What `graded_hash` holds once an article is graded: its content and the grading rules' version.
+_GRADED_MARK = "content_hash || ':' || ?"
+
+
+def articles_to_grade(db: Database, rules_version: str, batch: int = 2000):
+    """Batches of (pmid, title, abstract, publication types) for articles never graded, changed
+    since they were graded, or graded by other rules."""
     last = -1
     while True:
         rows = db.execute(
-            "SELECT pmid, title, abstract, publication_types, content_hash FROM articles "
-            "WHERE pmid > ? AND graded_hash IS NOT content_hash ORDER BY pmid LIMIT ?",
-            [last, batch]).fetchall()
+            "SELECT pmid, title, abstract, publication_types FROM articles "
+            f"WHERE pmid > ? AND graded_hash IS NOT {_GRADED_MARK} ORDER BY pmid LIMIT ?",
+            [last, rules_version, batch]).fetchall()
         if not rows:
             return
         yield rows
         last = rows[-1][0]
 
 
-def save_grades(db: Database, grades: list[tuple[int, int, str, str]]) -> None:
-    """(pmid, level, design, content_hash it was graded from) for each article."""
+def save_grades(db: Database, grades: list[tuple[int, int, str, str]], rules_version: str) -> None:
+    """(pmid, level, design, reason) for each article, marked as graded by these rules."""
     with db.atomic():
         db.conn.executemany(
-            "UPDATE articles SET evidence_level = ?, design = ?, graded_hash = ? WHERE pmid = ?",
-            [(level, design, digest, pmid) for pmid, level, design, digest in grades])
+            "UPDATE articles SET evidence_level = ?, design = ?, grade_reason = ?, "
+            f"graded_hash = {_GRADED_MARK} WHERE pmid = ?",
+            [(level, design, reason, rules_version, pmid) for pmid, level, design, reason in grades])
 
 
 def save_links(db: Database, claim_id: str, evidence: list[dict[str, Any]],

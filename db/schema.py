@@ -46,7 +46,8 @@ TABLES: dict[str, dict[str, Any]] = {
             "keywords": str,  # JSON array
             "evidence_level": int,  # 1 systematic review .. 5 case report, review, other (claims/grade.py)
             "design": str,  # e.g. "randomized controlled trial", "retrospective chart review"
-            "graded_hash": str,  # the content_hash the grade was computed from; stale when it differs
+            "grade_reason": str,  # why this level: the publication type or the words that named the design
+            "graded_hash": str,  # "content_hash:rules version" it was graded from; stale when either differs
             "content_hash": str,  # of the parsed record: tells a new version from a re-import
             "first_seen": str,
             "last_updated": str,

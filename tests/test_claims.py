@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from claims.extract import extract
-from claims.grade import Grade, grade
+from claims.grade import RULES_VERSION, grade, grade_articles
 from claims.judge import Article, judge
 from claims.link import check_text, link_claim
 from claims.registry import SOURCES_DIR, load_registry
@@ -23,6 +23,7 @@ from claims.verdict import Counted, roll_up
 from db.claims import add_review, registered_claims, save_claims, save_source
 from evidence.cli import cli
 from harvest.importer import import_file
+from tests.conftest import FIXTURES
 
 PROJECT = Path(__file__).resolve().parent.parent
 RATCHET = Path(__file__).parent / "gold_ratchet.json"
@@ -81,10 +82,51 @@ def test_calls_to_action_headings_scripts_and_navigation_are_not_claims():
     ("[TEST FIXTURE] Two cases", "Two men received ketamine.", ["Case Reports"], 5, "case report"),
     ("[TEST FIXTURE] Protocol", "This randomized controlled trial will be conducted in 12 centres.",
      ["Journal Article"], 5, "trial protocol"),
-    ("[TEST FIXTURE] Open label", "An open-label study of 20 patients.", [], 4, "open-label study"),
+    ("[TEST FIXTURE] Open label", "An open-label study of 20 patients.", [], 4,
+     "open-label or single-arm trial (uncontrolled)"),
+    ("[TEST FIXTURE] Pilot", "We conducted a single-arm pilot study in 18 adults.", ["Clinical Trial"], 4,
+     "open-label or single-arm trial (uncontrolled)"),
+    ("[TEST FIXTURE] Trial", "Adults received the drug twice weekly.", ["Clinical Trial"], 3,
+     "clinical trial (control not stated)"),
+    ("[TEST FIXTURE] Open randomized", "In this randomized, open-label trial 80 adults were enrolled.",
+     ["Randomized Controlled Trial"], 2, "randomized controlled trial"),
+    ("[TEST FIXTURE] Secondary look", "A post hoc analysis of two randomized phase 3 trials described events.",
+     ["Randomized Controlled Trial"], 3, "post hoc or pooled analysis of trials"),
+    ("[TEST FIXTURE] Households", "A questionnaire was mailed to 5,000 households. We assessed 4,100 adults.",
+     ["Journal Article"], 3, "survey, cross-sectional or registry study"),
+    ("[TEST FIXTURE] Respondents", "Among the 900 respondents, half reported the symptom.", [], 3,
+     "survey, cross-sectional or registry study"),
+    ("[TEST FIXTURE] Register", "We used a national registry of 20,000 patients.", [], 3,
+     "survey, cross-sectional or registry study"),
 ])
 def test_levels_come_from_publication_types_and_the_articles_own_words(title, abstract, types, level, design):
-    assert grade(title, abstract, types) == Grade(level, design)
+    graded = grade(title, abstract, types)
+    assert (graded.level, graded.design) == (level, design)
+    assert graded.reason  # a reviewer can see why
+
+
+def test_the_reason_names_the_type_or_quotes_the_words_that_decided():
+    assert grade("[TEST FIXTURE] T", "Text.", ["Systematic Review"]).reason == \
+        'PubMed publication type "Systematic Review"'
+    assert grade("[TEST FIXTURE] T", "Patients were randomly assigned to two arms.", []).reason == \
+        'the abstract says "randomly assigned"'
+
+
+def test_grades_made_by_other_rules_are_graded_again(db):
+    import_file(db, FIXTURES / "synthetic_records.xml")
+    assert grade_articles(db) == db["articles"].count > 0
+    assert grade_articles(db) == 0  # nothing changed
+    db.execute("UPDATE articles SET graded_hash = content_hash || ':older-rules'")
+    assert grade_articles(db) == db["articles"].count
+    assert {row[0] for row in db.execute("SELECT graded_hash FROM articles")} == {
+        row[0] + ":" + RULES_VERSION for row in db.execute("SELECT content_hash FROM articles")}
+
+
+def test_the_grading_rules_version_is_the_same_in_every_process():
+    versions = {subprocess.run([sys.executable, "-c", "from claims.grade import RULES_VERSION as v; print(v)"],
+                               capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": str(seed)},
+                               check=True).stdout for seed in (1, 2)}
+    assert versions == {RULES_VERSION + "\n"}
 
 
 # --- stance: safety, with negation traps ---------------------------------------------------

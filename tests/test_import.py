@@ -46,7 +46,8 @@ def test_stored_article_row_is_whole(db):
     assert row.pop("last_updated") == stamp
     assert len(row.pop("content_hash")) == 32
     # Importing stores what the record says; grading is the claim checker's job (`evidence link`).
-    assert [row.pop(k) for k in ("evidence_level", "design", "graded_hash")] == [None, None, None]
+    grading = ("evidence_level", "design", "grade_reason", "graded_hash")
+    assert [row.pop(k) for k in grading] == [None] * len(grading)
     assert row == {
         "pmid": 99000001, "pmid_version": 1, "record_type": "article",
         "title": "[TEST FIXTURE] Variants at the TERT gene and r2 of the model.",
