@@ -20,6 +20,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from db.schema import ARTICLE_CHILDREN, ARTICLE_PROVENANCE, TABLES
+from db.transactions import writing
 
 # Article columns filled straight from the record, in schema order.
 _DIRECT = [c for c in TABLES["articles"]["columns"]
@@ -226,14 +227,14 @@ def save_records(db: Database, records: Iterable[dict[str, Any]], now: str) -> S
 def save_articles(db: Database, records: Iterable[dict[str, Any]],
                   now: str | None = None) -> SaveCounts:
     """Upsert a batch of article records in one transaction."""
-    with db.atomic():
+    with writing(db):
         return save_records(db, records, now or utc_now()).counts
 
 
 def delete_articles(db: Database, pmids: Iterable[int]) -> int:
     """Remove withdrawn articles and everything hanging off them; returns how many existed."""
     wanted = sorted(set(pmids))
-    with db.atomic():
+    with writing(db):
         present = list(_stored(db, wanted))
         _delete_children(db, present, ARTICLE_CHILDREN + ARTICLE_PROVENANCE)
         for chunk in _chunks(present):

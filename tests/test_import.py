@@ -220,7 +220,8 @@ def test_cli_says_when_the_database_file_is_not_sqlite(tmp_path):
     assert not_a_db.read_text().startswith("these are my notes")
 
 
-def test_cli_reports_a_locked_database_without_traceback(tmp_path):
+def test_cli_reports_a_database_locked_past_the_busy_timeout_without_traceback(tmp_path, monkeypatch):
+    monkeypatch.setattr("db.transactions.BUSY_TIMEOUT_MS", 200)  # writers wait 2 minutes otherwise
     path = tmp_path / "busy.db"
     open_db(path).close()
     holder = sqlite3.connect(path, isolation_level=None)
