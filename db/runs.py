@@ -69,10 +69,13 @@ def start_run(db: Database, topic: str, query: str, full: bool,
 
 def save_batch(db: Database, run_id: int, topic: str, records: list[dict[str, Any]],
                deleted: Iterable[int] = ()) -> SaveCounts:
-    """One efetch batch, its provenance and the run's totals, in one transaction."""
+    """One efetch batch, its provenance and the run's totals, in one transaction.
+
+    The records are what PubMed serves now, so they win ties with the stored copies.
+    """
     now = utc_now()
     with writing(db):
-        outcome = save_records(db, records, now)
+        outcome = save_records(db, records, now, current=True)
         counts = outcome.counts
         deleted = set(deleted)
         if deleted:

@@ -35,6 +35,7 @@ TABLES: dict[str, dict[str, Any]] = {
             "article_date": str,  # electronic publication date
             "entrez_date": str,
             "date_revised": str,
+            "latest_date": str,  # latest History date, DateCompleted or DateCreated: breaks DateRevised ties
             "doi": str,
             "pmc": str,
             "language": str,

@@ -2,7 +2,8 @@
 
 Each batch of records is one transaction, so a file that breaks part-way leaves every
 batch before the break committed and nothing of the batch it broke in. Deletions
-(`DeleteCitation`) are applied in file order.
+(`DeleteCitation`) are applied in file order. A record that cannot be stored (an impossible
+PMID) is refused with a line in `FileResult.refused`; the rest of the file is imported.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import IO, Any
 from sqlite_utils import Database
 
 from db.articles import SaveCounts, delete_articles, save_articles, utc_now
-from harvest.pubmed_xml import Deletion, PubmedXMLError, iter_pubmed
+from harvest.pubmed_xml import Deletion, PubmedXMLError, SkippedRecord, iter_pubmed
 
 DEFAULT_BATCH_SIZE = 1000
 
@@ -24,6 +25,7 @@ DEFAULT_BATCH_SIZE = 1000
 class FileResult:
     path: str
     counts: SaveCounts = field(default_factory=SaveCounts)
+    refused: list[str] = field(default_factory=list)  # one line per record that cannot be stored
     error: str | None = None
 
 
@@ -67,6 +69,9 @@ def import_file(db: Database, path: str | Path, batch_size: int = DEFAULT_BATCH_
                 if isinstance(item, Deletion):
                     flush()
                     result.counts.deleted += delete_articles(db, item.pmids)
+                    continue
+                if isinstance(item, SkippedRecord):
+                    result.refused.append(item.reason)
                     continue
                 batch.append(item)
                 if len(batch) >= batch_size:

@@ -32,7 +32,7 @@ RECORD_TAGS = ("PubmedArticle", "PubmedBookArticle", "MedlineCitation", "DeleteC
 ARTICLE_FIELDS = (
     "pmid", "pmid_version", "record_type", "title", "abstract", "journal",
     "iso_abbreviation", "volume", "issue", "pages", "pub_year", "pub_date",
-    "pub_date_text", "article_date", "entrez_date", "date_revised", "doi", "pmc",
+    "pub_date_text", "article_date", "entrez_date", "date_revised", "latest_date", "doi", "pmc",
     "language", "status", "publication_status", "is_local_id", "is_retracted",
     "has_abstract", "keywords", "authors", "mesh", "publication_types", "sections",
     "comments_corrections",
@@ -49,8 +49,17 @@ COMMENT_TYPES = (
 )
 
 
+# PubMed IDs are 1 to 8 digits today (about 40 million); nine digits leave room for decades and
+# still fit a 32-bit signed integer. Anything else (0, negative, 10**30) is not a PubMed ID.
+MAX_PMID = 999_999_999
+
+
 class PubmedXMLError(ValueError):
     """Input that is not safe, well-formed PubMed XML. The message says where it broke."""
+
+
+class _BadRecord(ValueError):
+    """One record that cannot be stored (no valid PMID, no article): it is skipped, not the file."""
 
 
 @dataclass(frozen=True)
@@ -60,12 +69,20 @@ class Deletion:
     pmids: tuple[int, ...]
 
 
-def iter_pubmed(source: str | Path | IO[bytes]) -> Iterator[dict[str, Any] | Deletion]:
-    """Yield article records and deletions from a PubMed XML file, in file order.
+@dataclass(frozen=True)
+class SkippedRecord:
+    """A record left out because it cannot be stored; `reason` says which and why, in one line."""
 
-    `source` is a path or a seekable binary file, plain or gzip-compressed. Raises
-    PubmedXMLError for input that is not PubMed XML, is malformed or truncated, or
-    declares entities; records yielded before the error are good.
+    reason: str
+
+
+def iter_pubmed(source: str | Path | IO[bytes]) -> Iterator[dict[str, Any] | Deletion | SkippedRecord]:
+    """Yield article records, deletions and skipped records from a PubMed XML file, in file order.
+
+    `source` is a path or a seekable binary file, plain or gzip-compressed. A record that
+    cannot be stored (an impossible PMID, no article) comes as a `SkippedRecord` and the rest
+    of the file is read. Raises PubmedXMLError for input that is not PubMed XML, is malformed
+    or truncated, or declares entities; records yielded before the error are good.
     """
     with _opened(source) as stream:
         try:
@@ -95,7 +112,7 @@ def _syntax_message(exc: etree.XMLSyntaxError) -> str:
     return f"malformed XML at line {line}, column {column}: {msg}"
 
 
-def _iter_stream(stream: IO[bytes]) -> Iterator[dict[str, Any] | Deletion]:
+def _iter_stream(stream: IO[bytes]) -> Iterator[dict[str, Any] | Deletion | SkippedRecord]:
     context = etree.iterparse(
         stream, events=("start", "end"), tag=ROOT_TAGS + RECORD_TAGS,
         resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False,
@@ -110,14 +127,19 @@ def _iter_stream(stream: IO[bytes]) -> Iterator[dict[str, Any] | Deletion]:
         parent = elem.getparent()
         if parent is None or parent.getparent() is not None:
             continue  # the root itself, or a MedlineCitation inside a PubmedArticle
-        if elem.tag == "DeleteCitation":
-            yield Deletion(tuple(int(p.text) for p in elem.iter("PMID") if _int(p.text)))
-        elif elem.tag == "PubmedBookArticle":
-            yield _book_record(elem)
-        elif elem.tag == "PubmedArticle":
-            yield _article_record(elem.find("MedlineCitation"), elem.find("PubmedData"))
-        else:
-            yield _article_record(elem, None)
+        try:
+            if elem.tag == "DeleteCitation":
+                item = Deletion(tuple(pmid for pmid in (_int(p.text) for p in elem.iter("PMID"))
+                                      if pmid and 1 <= pmid <= MAX_PMID))
+            elif elem.tag == "PubmedBookArticle":
+                item = _book_record(elem)
+            elif elem.tag == "PubmedArticle":
+                item = _article_record(elem.find("MedlineCitation"), elem.find("PubmedData"))
+            else:
+                item = _article_record(elem, None)
+        except _BadRecord as exc:
+            item = SkippedRecord(f"skipped {exc}")
+        yield item
         elem.clear(keep_tail=True)
         while elem.getprevious() is not None:
             del parent[0]
@@ -319,12 +341,23 @@ def _entrez_date(history: etree._Element | None) -> str | None:
     return None
 
 
+def _latest_date(*containers: etree._Element | None) -> str | None:
+    """The latest History date, DateCompleted or DateCreated: of two exports of a record with
+    the same DateRevised, the one that carries a later date is the newer."""
+    dates = [_ymd(date) for container in containers if container is not None
+             for date in (*container.iterfind("History/PubMedPubDate"),
+                          *container.iterfind("DateCompleted"), *container.iterfind("DateCreated"))]
+    return max((d for d in dates if d), default=None)
+
+
 def _pmid(container: etree._Element) -> tuple[int, int]:
     pmid_elem = container.find("PMID")
-    pmid = _int(pmid_elem.text if pmid_elem is not None else None)
-    if pmid is None:
-        raise PubmedXMLError(
-            f"a <{container.tag}> near line {container.sourceline} has no valid <PMID>")
+    text = (pmid_elem.text or "").strip() if pmid_elem is not None else ""
+    pmid = _int(text) if text.isdigit() else None
+    if pmid is None or not 1 <= pmid <= MAX_PMID:
+        shown = f"PMID {text[:30]!r}" if text else "no PMID"
+        raise _BadRecord(f"a <{container.tag}> near line {container.sourceline} has {shown}: "
+                         f"a PubMed ID is a whole number from 1 to {MAX_PMID:,}")
     return pmid, _int(pmid_elem.get("Version")) or 1
 
 
@@ -346,12 +379,12 @@ def _kids(elem: etree._Element | None) -> dict[str, etree._Element]:
 def _article_record(citation: etree._Element | None,
                     pubmed_data: etree._Element | None) -> dict[str, Any]:
     if citation is None:
-        raise PubmedXMLError("a <PubmedArticle> has no <MedlineCitation>")
+        raise _BadRecord("a <PubmedArticle> has no <MedlineCitation>")
     pmid, version = _pmid(citation)
     cited = _kids(citation)
     article = cited.get("Article")
     if article is None:
-        raise PubmedXMLError(f"PMID {pmid}: <MedlineCitation> has no <Article>")
+        raise _BadRecord(f"PMID {pmid}: <MedlineCitation> has no <Article>")
     art = _kids(article)
     journal = _kids(art.get("Journal"))
     issue = _kids(journal.get("JournalIssue"))
@@ -386,6 +419,7 @@ def _article_record(citation: etree._Element | None,
         "article_date": article_date,
         "entrez_date": _entrez_date(data.get("History")),
         "date_revised": _ymd(cited.get("DateRevised")),
+        "latest_date": _latest_date(citation, pubmed_data),
         "doi": doi,
         "pmc": ids.get("pmc"),
         "language": _text(art.get("Language")),
@@ -404,7 +438,7 @@ def _article_record(citation: etree._Element | None,
 def _book_record(elem: etree._Element) -> dict[str, Any]:
     document = elem.find("BookDocument")
     if document is None:
-        raise PubmedXMLError(f"a <PubmedBookArticle> near line {elem.sourceline} has no <BookDocument>")
+        raise _BadRecord(f"a <PubmedBookArticle> near line {elem.sourceline} has no <BookDocument>")
     pmid, version = _pmid(document)
     book = document.find("Book")
     book_title = _text(book.find("BookTitle")) if book is not None else None
@@ -431,6 +465,7 @@ def _book_record(elem: etree._Element) -> dict[str, Any]:
         "article_date": None,
         "entrez_date": _entrez_date(book_data.find("History") if book_data is not None else None),
         "date_revised": _ymd(document.find("DateRevised")),
+        "latest_date": _latest_date(document, book_data),
         "doi": ids.get("doi"),
         "pmc": ids.get("pmc"),
         "language": _text(document.find("Language")),
