@@ -79,3 +79,27 @@ def peak_rss_mb(command: list[str], env: dict[str, str] | None = None,
     completed = subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                timeout=timeout_s, check=False)
     return completed.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def run_measured(command: list[str], env: dict[str, str] | None = None,
+                 timeout_s: float = 600) -> tuple[int, float, str]:
+    """Run `command` to the end: its exit status, its own peak RSS (MB) and its standard error.
+
+    Unlike `peak_rss_mb`, the figure is this one child's (os.wait4), so one process can
+    measure many commands.
+    """
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               start_new_session=True)
+    deadline = time.monotonic() + timeout_s
+    stderr = b""
+    while True:  # read stderr while waiting, so a chatty command cannot block on a full pipe
+        chunk = process.stderr.read1(65536) if process.stderr else b""
+        stderr += chunk[: max(0, 65536 - len(stderr))]
+        if not chunk:
+            break
+        if time.monotonic() > deadline:
+            os.killpg(process.pid, signal.SIGKILL)
+            break
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return process.returncode, usage.ru_maxrss / 1024, stderr.decode(errors="replace")

@@ -19,6 +19,9 @@ from db.articles import SaveCounts, delete_articles, save_articles, utc_now
 from harvest.pubmed_xml import Deletion, PubmedXMLError, SkippedRecord, iter_pubmed
 
 DEFAULT_BATCH_SIZE = 1000
+# A batch is also cut when its records took this much XML, so that a file of many huge (but
+# allowed, see harvest/pubmed_xml.py) records never holds gigabytes at once.
+MAX_BATCH_BYTES = 16 * 2**20
 
 
 @dataclass
@@ -56,16 +59,23 @@ def import_file(db: Database, path: str | Path, batch_size: int = DEFAULT_BATCH_
     result = FileResult(str(path))
     now = utc_now()
     batch: list[dict[str, Any]] = []
+    batch_bytes = 0  # of XML read for the records in `batch`
 
     def flush() -> None:
+        nonlocal batch_bytes
         if batch:
             result.counts.add(save_articles(db, batch, now=now))
             batch.clear()
+        batch_bytes = 0
+
+    def count_bytes(size: int) -> None:
+        nonlocal batch_bytes
+        batch_bytes += size
 
     try:
         with open(path, "rb") as raw:
             stream = _CountingReader(raw, on_bytes) if on_bytes else raw
-            for item in iter_pubmed(stream):
+            for item in iter_pubmed(stream, on_record_bytes=count_bytes):
                 if isinstance(item, Deletion):
                     flush()
                     result.counts.deleted += delete_articles(db, item.pmids)
@@ -74,7 +84,7 @@ def import_file(db: Database, path: str | Path, batch_size: int = DEFAULT_BATCH_
                     result.refused.append(item.reason)
                     continue
                 batch.append(item)
-                if len(batch) >= batch_size:
+                if len(batch) >= batch_size or batch_bytes >= MAX_BATCH_BYTES:
                     flush()
             flush()
     except PubmedXMLError as exc:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import gzip
 import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +49,16 @@ COMMENT_TYPES = (
 )
 
 
+# Limits on what one record may hold, well above any real record (one with 5,000 authors and
+# their affiliations is about 2 MB and 70,000 tags) and low enough that the largest record
+# allowed costs under 300 MB to parse and store. Anything bigger between the ends of two
+# records (a record, or a comment, CDATA section, processing instruction, attribute or DOCTYPE)
+# is refused before it is held in memory: a 4 MB gzip file can hold gigabytes of it.
+MAX_RECORD_BYTES = 8 * 2**20  # of decompressed XML
+MAX_RECORD_TAGS = 500_000  # '<' characters: every tag, comment, CDATA section and PI starts with one
+# libxml2's own limits, kept by huge_tree=False: 10,000,000 bytes of text or attribute value in
+# one node, 256 levels of nesting.
+
 # PubMed IDs are 1 to 8 digits today (about 40 million); nine digits leave room for decades and
 # still fit a 32-bit signed integer. Anything else (0, negative, 10**30) is not a PubMed ID.
 MAX_PMID = 999_999_999
@@ -76,17 +86,20 @@ class SkippedRecord:
     reason: str
 
 
-def iter_pubmed(source: str | Path | IO[bytes]) -> Iterator[dict[str, Any] | Deletion | SkippedRecord]:
+def iter_pubmed(source: str | Path | IO[bytes], on_record_bytes: Callable[[int], Any] | None = None,
+                ) -> Iterator[dict[str, Any] | Deletion | SkippedRecord]:
     """Yield article records, deletions and skipped records from a PubMed XML file, in file order.
 
     `source` is a path or a seekable binary file, plain or gzip-compressed. A record that
     cannot be stored (an impossible PMID, no article) comes as a `SkippedRecord` and the rest
     of the file is read. Raises PubmedXMLError for input that is not PubMed XML, is malformed
-    or truncated, or declares entities; records yielded before the error are good.
+    or truncated, declares entities, or exceeds the record limits above; records yielded
+    before the error are good. `on_record_bytes` is told, before each item, how many bytes of
+    XML were read for it (in 32 KiB reads, so the sum is exact, not each figure).
     """
     with _opened(source) as stream:
         try:
-            yield from _iter_stream(stream)
+            yield from _iter_stream(_RecordBudget(stream), on_record_bytes)
         except etree.XMLSyntaxError as exc:
             raise PubmedXMLError(_syntax_message(exc)) from None
         except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
@@ -102,6 +115,37 @@ def _opened(source: str | Path | IO[bytes]) -> Iterator[IO[bytes]]:
         yield stack.enter_context(gzip.GzipFile(fileobj=raw, mode="rb")) if compressed else raw
 
 
+class _RecordBudget:
+    """The decompressed XML as the parser reads it, refusing too much of it for one record.
+
+    The parser calls `read`; `_iter_stream` calls `spent` at the end of every record.
+    """
+
+    def __init__(self, stream: IO[bytes]):
+        self._stream = stream
+        self._position = self._bytes = self._tags = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._stream.read(size if 0 <= size <= 2**20 else 2**20)
+        self._position += len(data)
+        self._bytes += len(data)
+        self._tags += data.count(b"<")
+        if self._bytes > MAX_RECORD_BYTES:
+            raise PubmedXMLError(
+                f"refused: more than {MAX_RECORD_BYTES / 2**20:g} MiB of XML without a complete record "
+                f"(by byte {self._position:,} of the XML); no PubMed record comes near that")
+        if self._tags > MAX_RECORD_TAGS:
+            raise PubmedXMLError(
+                f"refused: more than {MAX_RECORD_TAGS:,} tags without a complete record "
+                f"(by byte {self._position:,} of the XML); no PubMed record comes near that")
+        return data
+
+    def spent(self) -> int:
+        """Bytes read since the last record ended; starts the next record's budget."""
+        spent, self._bytes, self._tags = self._bytes, 0, 0
+        return spent
+
+
 def _syntax_message(exc: etree.XMLSyntaxError) -> str:
     line, column = exc.position if exc.position else (exc.lineno, 0)
     msg = (exc.msg or str(exc)).strip()
@@ -112,7 +156,8 @@ def _syntax_message(exc: etree.XMLSyntaxError) -> str:
     return f"malformed XML at line {line}, column {column}: {msg}"
 
 
-def _iter_stream(stream: IO[bytes]) -> Iterator[dict[str, Any] | Deletion | SkippedRecord]:
+def _iter_stream(stream: _RecordBudget, on_record_bytes: Callable[[int], Any] | None,
+                 ) -> Iterator[dict[str, Any] | Deletion | SkippedRecord]:
     context = etree.iterparse(
         stream, events=("start", "end"), tag=ROOT_TAGS + RECORD_TAGS,
         resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False,
@@ -139,6 +184,9 @@ def _iter_stream(stream: IO[bytes]) -> Iterator[dict[str, Any] | Deletion | Skip
                 item = _article_record(elem, None)
         except _BadRecord as exc:
             item = SkippedRecord(f"skipped {exc}")
+        spent = stream.spent()
+        if on_record_bytes:
+            on_record_bytes(spent)
         yield item
         elem.clear(keep_tail=True)
         while elem.getprevious() is not None:
@@ -171,7 +219,12 @@ def _text(elem: etree._Element | None) -> str | None:
     text = elem.text if len(elem) == 0 else "".join(elem.itertext())
     if not text:
         return None
+    if len(text) > 65536:  # split() is fastest, but its list of words costs ten times a long text
+        return _SPACES.sub(" ", text).strip() or None
     return " ".join(text.split()) or None
+
+
+_SPACES = re.compile(r"\s+")
 
 
 def _int(value: str | None) -> int | None:
