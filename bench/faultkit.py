@@ -21,13 +21,17 @@ FTS_TRIGGERS = ("articles_ai", "articles_ad", "articles_au")
 
 
 def kill_at_random(command: list[str], rng: random.Random, within_s: float,
-                   env: dict[str, str] | None = None) -> bool:
+                   env: dict[str, str] | None = None, after_first_line: bool = False) -> bool:
     """Run `command`, SIGKILL its process group after a random delay in [0, within_s).
 
+    With `after_first_line` the delay starts when the command prints its first line on
+    standard output (say, once its imports are done), so the kill lands in the work itself.
     Returns True when the command was killed, False when it finished first.
     """
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
+    process = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL, start_new_session=True,
+                               stdout=subprocess.PIPE if after_first_line else subprocess.DEVNULL)
+    if after_first_line and process.stdout:
+        process.stdout.readline()
     deadline = time.monotonic() + rng.uniform(0, within_s)
     while time.monotonic() < deadline:
         if process.poll() is not None:
