@@ -2,13 +2,13 @@
 
 Three runs, each on fresh databases in a temporary folder:
 
-  schema   SIGKILL at a random moment of schema creation (N times): each killed database has
-           either no schema or all of it, `faultkit.problems` finds nothing, and the next
-           open completes it.
-  import   SIGKILL at a random moment of `evidence import` (N times, corpus records under fresh
-           identifiers plus the shared corpus, batches of 100): `faultkit.problems` finds
-           nothing after the kill, and re-running the import ends with the same articles and
-           content as a clean import.
+  schema   SIGKILL at a random moment of schema creation, until N runs were killed (a run that
+           finishes first does not count): each killed database has either no schema or all
+           of it, `faultkit.problems` finds nothing, and the next open completes it.
+  import   SIGKILL at a random moment of `evidence import`, until N runs were killed (corpus
+           records under fresh identifiers plus the shared corpus, batches of 100):
+           `faultkit.problems` finds nothing after the kill, and re-running the import ends
+           with the same articles and content as a clean import.
   reviews  `evidence import` while 50 reviewers each add a review through `db/` on their own
            connection (R runs): the import and every review succeed.
 
@@ -68,9 +68,10 @@ def timed(command: list[str]) -> float:
 
 def schema_loop(folder: Path, kills: int, rng: random.Random) -> bool:
     work = timed([*OPEN_DB, str(folder / "clean-schema.db")]) - timed([sys.executable, "-c", "import db"])
-    window = max(work, 0.01) * 1.5
-    killed = partial = faulty = unfinished = 0
-    for i in range(kills):
+    window = max(work, 0.01)
+    killed = partial = faulty = unfinished = runs = 0
+    while killed < kills and runs < 3 * kills:  # a run that finishes before its kill does not count
+        i, runs = runs, runs + 1
         path = folder / f"schema-{i}.db"
         killed += kill_at_random([*OPEN_DB, str(path)], rng, window, after_first_line=True)
         if path.exists():
@@ -85,10 +86,10 @@ def schema_loop(folder: Path, kills: int, rng: random.Random) -> bool:
         unfinished += bool(problems(path)) or not set(TABLES) <= tables
         for leftover in folder.glob(f"schema-{i}.db*"):
             leftover.unlink()
-    print(f"schema: {kills} runs, {killed} killed inside a {window * 1000:.0f} ms window "
+    print(f"schema: {runs} runs, {killed} killed inside a {window * 1000:.0f} ms window "
           f"(schema creation alone takes about {work * 1000:.0f} ms); {partial} left part of a schema, "
           f"{faulty} inconsistent after the kill, {unfinished} not completed by the next open")
-    return partial == faulty == unfinished == 0
+    return partial == faulty == unfinished == 0 and killed == kills
 
 
 def import_loop(folder: Path, kills: int, records: int, rng: random.Random) -> bool:
@@ -98,8 +99,9 @@ def import_loop(folder: Path, kills: int, records: int, rng: random.Random) -> b
     window = timed([*IMPORT, "--db", str(clean_db), *map(str, files)]) - timed(
         [sys.executable, "-c", "import evidence.cli"])
     clean = content_digest(clean_db)
-    killed = faulty = different = 0
-    for i in range(kills):
+    killed = faulty = different = runs = 0
+    while killed < kills and runs < 3 * kills:  # a run that finishes before its kill does not count
+        i, runs = runs, runs + 1
         path = folder / f"import-{i}.db"
         killed += kill_at_random([*IMPORT, "--db", str(path), *map(str, files)], rng, window,
                                  after_first_line=True)
@@ -114,10 +116,10 @@ def import_loop(folder: Path, kills: int, records: int, rng: random.Random) -> b
             print(f"  run {i}: the re-run did not end like a clean import")
         for leftover in folder.glob(f"import-{i}.db*"):
             leftover.unlink()
-    print(f"import: {kills} runs of {clean[0]} records, {killed} killed inside a {window:.2f} s window; "
+    print(f"import: {runs} runs of {clean[0]} records, {killed} killed inside a {window:.2f} s window; "
           f"{faulty} inconsistent after the kill, {different} re-runs not equal to a clean import "
           f"({clean[0]} articles, content {clean[1][:12]})")
-    return faulty == different == 0
+    return faulty == different == 0 and killed == kills
 
 
 def _review(path: Path, n: int, delay: float, errors: list[str]) -> None:
