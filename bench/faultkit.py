@@ -21,13 +21,17 @@ FTS_TRIGGERS = ("articles_ai", "articles_ad", "articles_au")
 
 
 def kill_at_random(command: list[str], rng: random.Random, within_s: float,
-                   env: dict[str, str] | None = None) -> bool:
+                   env: dict[str, str] | None = None, after_first_line: bool = False) -> bool:
     """Run `command`, SIGKILL its process group after a random delay in [0, within_s).
 
+    With `after_first_line` the delay starts when the command prints its first line on
+    standard output (say, once its imports are done), so the kill lands in the work itself.
     Returns True when the command was killed, False when it finished first.
     """
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
+    process = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL, start_new_session=True,
+                               stdout=subprocess.PIPE if after_first_line else subprocess.DEVNULL)
+    if after_first_line and process.stdout:
+        process.stdout.readline()
     deadline = time.monotonic() + rng.uniform(0, within_s)
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -79,3 +83,27 @@ def peak_rss_mb(command: list[str], env: dict[str, str] | None = None,
     completed = subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                timeout=timeout_s, check=False)
     return completed.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def run_measured(command: list[str], env: dict[str, str] | None = None,
+                 timeout_s: float = 600) -> tuple[int, float, str]:
+    """Run `command` to the end: its exit status, its own peak RSS (MB) and its standard error.
+
+    Unlike `peak_rss_mb`, the figure is this one child's (os.wait4), so one process can
+    measure many commands.
+    """
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               start_new_session=True)
+    deadline = time.monotonic() + timeout_s
+    stderr = b""
+    while True:  # read stderr while waiting, so a chatty command cannot block on a full pipe
+        chunk = process.stderr.read1(65536) if process.stderr else b""
+        stderr += chunk[: max(0, 65536 - len(stderr))]
+        if not chunk:
+            break
+        if time.monotonic() > deadline:
+            os.killpg(process.pid, signal.SIGKILL)
+            break
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return process.returncode, usage.ru_maxrss / 1024, stderr.decode(errors="replace")

@@ -1,9 +1,9 @@
 """Write article records (the plain dicts `harvest/` produces) into the database.
 
-A batch is one transaction. Re-saving a record that has not changed writes nothing;
-a changed record replaces the stored one whole (children included) and moves
-`last_updated`; a record older than the stored version (by `date_revised`) is skipped,
-so replaying an old file never undoes a newer one.
+A batch is one transaction. Re-saving a record that has not changed writes nothing. A
+changed record replaces the stored one whole (children included) and moves `last_updated`
+only when it is newer (see `recency`); otherwise it is skipped, so replaying any older file
+never undoes a newer record, a correction or a retraction.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from db.schema import ARTICLE_CHILDREN, ARTICLE_PROVENANCE, TABLES
+from db.transactions import writing
 
 # Article columns filled straight from the record, in schema order.
 _DIRECT = [c for c in TABLES["articles"]["columns"]
@@ -42,7 +43,7 @@ class SaveCounts:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
-    skipped: int = 0  # older than the stored version
+    skipped: int = 0  # not newer than the stored version
     deleted: int = 0
 
     def add(self, other: SaveCounts) -> None:
@@ -108,13 +109,26 @@ def _chunks(items: list, size: int = _CHUNK) -> Iterable[list]:
         yield items[start:start + size]
 
 
-def _stored(db: Database, pmids: list[int]) -> dict[int, tuple[str, str | None]]:
-    stored: dict[int, tuple[str, str | None]] = {}
+def recency(record: dict[str, Any]) -> tuple:
+    """How new a copy of a record is; of two copies of one PMID the greater is the newer.
+
+    The higher `Version` first (versioned PMIDs), then `DateRevised`: a copy without one is
+    older than any copy with one (an export that lost it is never authoritative); then the
+    latest other date the copy carries (History, DateCompleted, DateCreated), which tells a
+    newer export from an older one with the same DateRevised. Equal is not newer.
+    """
+    revised = record["date_revised"]
+    return (record["pmid_version"] or 1, revised is not None, revised or "", record["latest_date"] or "")
+
+
+def _stored(db: Database, pmids: list[int]) -> dict[int, dict[str, Any]]:
+    stored: dict[int, dict[str, Any]] = {}
     for chunk in _chunks(pmids):
         rows = db.execute(
-            f"SELECT pmid, content_hash, date_revised FROM articles "
+            f"SELECT pmid, content_hash, pmid_version, date_revised, latest_date FROM articles "
             f"WHERE pmid IN ({', '.join('?' * len(chunk))})", chunk)
-        stored.update({pmid: (digest, revised) for pmid, digest, revised in rows})
+        stored.update({row[0]: dict(zip(("content_hash", "pmid_version", "date_revised", "latest_date"),
+                                        row[1:], strict=True)) for row in rows})
     return stored
 
 
@@ -192,11 +206,19 @@ class SaveOutcome:
     updated: list[int]
 
 
-def save_records(db: Database, records: Iterable[dict[str, Any]], now: str) -> SaveOutcome:
-    """Upsert records inside the caller's transaction (see `save_articles`)."""
+def save_records(db: Database, records: Iterable[dict[str, Any]], now: str,
+                 current: bool = False) -> SaveOutcome:
+    """Upsert records inside the caller's transaction (see `save_articles`).
+
+    A record replaces the stored copy only when it is newer by `recency`; on a tie the stored
+    copy stays, unless `current` says the records are what PubMed serves now (a harvest).
+    Within a batch the newest copy of a PMID wins wherever it appears (the first on a tie).
+    """
     latest: dict[int, dict[str, Any]] = {}
-    for record in records:  # within a batch the later copy of a PMID wins
-        latest[record["pmid"]] = record
+    for record in records:
+        kept = latest.get(record["pmid"])
+        if kept is None or recency(record) > recency(kept):
+            latest[record["pmid"]] = record
     batch = list(latest.values())
     outcome = SaveOutcome(SaveCounts(), [], [])
     counts = outcome.counts
@@ -207,14 +229,14 @@ def save_records(db: Database, records: Iterable[dict[str, Any]], now: str) -> S
         previous = stored.get(record["pmid"])
         if previous is None:
             outcome.new.append(record["pmid"])
-        elif previous[0] == digest:
+        elif previous["content_hash"] == digest:
             counts.unchanged += 1
             continue
-        elif previous[1] and record["date_revised"] and record["date_revised"] < previous[1]:
+        elif recency(record) > recency(previous) or (current and recency(record) == recency(previous)):
+            outcome.updated.append(record["pmid"])
+        else:
             counts.skipped += 1
             continue
-        else:
-            outcome.updated.append(record["pmid"])
         changed.append(record)
         digests.append(digest)
     counts.new, counts.updated = len(outcome.new), len(outcome.updated)
@@ -226,14 +248,14 @@ def save_records(db: Database, records: Iterable[dict[str, Any]], now: str) -> S
 def save_articles(db: Database, records: Iterable[dict[str, Any]],
                   now: str | None = None) -> SaveCounts:
     """Upsert a batch of article records in one transaction."""
-    with db.atomic():
+    with writing(db):
         return save_records(db, records, now or utc_now()).counts
 
 
 def delete_articles(db: Database, pmids: Iterable[int]) -> int:
     """Remove withdrawn articles and everything hanging off them; returns how many existed."""
     wanted = sorted(set(pmids))
-    with db.atomic():
+    with writing(db):
         present = list(_stored(db, wanted))
         _delete_children(db, present, ARTICLE_CHILDREN + ARTICLE_PROVENANCE)
         for chunk in _chunks(present):

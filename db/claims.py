@@ -13,13 +13,14 @@ from typing import Any
 from sqlite_utils import Database
 
 from db.articles import utc_now
+from db.transactions import writing
 
 STANCE_ACTIONS = ("confirm_stance", "overturn_stance")
 
 
 def save_source(db: Database, source_id: str, text: str, title: str | None = None) -> None:
     digest = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
-    with db.atomic():
+    with writing(db):
         db["sources"].upsert({"id": source_id, "title": title or source_id, "text": text,
                               "content_hash": digest, "loaded_at": utc_now()}, pk="id")
 
@@ -28,7 +29,7 @@ def save_claims(db: Database, claims: list[dict[str, Any]]) -> None:
     now = utc_now()
     rows = [{**claim, "asserts": json.dumps(claim.get("asserts") or {}, sort_keys=True),
              "updated_at": now} for claim in claims]
-    with db.atomic():
+    with writing(db):
         db["claims"].upsert_all(rows, pk="id")
 
 
@@ -84,7 +85,7 @@ def articles_to_grade(db: Database, rules_version: str, batch: int = 2000):
 
 def save_grades(db: Database, grades: list[tuple[int, int, str, str]], rules_version: str) -> None:
     """(pmid, level, design, reason) for each article, marked as graded by these rules."""
-    with db.atomic():
+    with writing(db):
         db.conn.executemany(
             "UPDATE articles SET evidence_level = ?, design = ?, grade_reason = ?, "
             f"graded_hash = {_GRADED_MARK} WHERE pmid = ?",
@@ -95,7 +96,7 @@ def save_links(db: Database, claim_id: str, evidence: list[dict[str, Any]],
                verdict: dict[str, Any]) -> None:
     """Replace a claim's evidence rows and verdict, in one transaction."""
     now = utc_now()
-    with db.atomic():
+    with writing(db):
         db.execute("DELETE FROM claim_evidence WHERE claim_id = ?", [claim_id])
         if evidence:
             db["claim_evidence"].insert_all(
@@ -111,7 +112,7 @@ def add_review(db: Database, claim_id: str, action: str, actor: str, *, pmid: in
     if pmid is not None:
         row = db.execute("SELECT content_hash FROM articles WHERE pmid = ?", [pmid]).fetchone()
         article_hash = row[0] if row else None
-    with db.atomic():
+    with writing(db):
         return db["reviews"].insert({"claim_id": claim_id, "pmid": pmid, "action": action,
                                      "stance": stance, "verdict": verdict, "note": note,
                                      "actor": actor, "created_at": utc_now(),
@@ -120,7 +121,7 @@ def add_review(db: Database, claim_id: str, action: str, actor: str, *, pmid: in
 
 def save_audit(db: Database, result: dict[str, Any], audited_by: str, fail_on: str | None,
                failed: bool) -> int:
-    with db.atomic():
+    with writing(db):
         return db["audits"].insert({
             "source": result["source"], "audited_at": result["audited_at"], "audited_by": audited_by,
             "claims": len(result["claims"]), "summary": json.dumps(result["summary"]), "fail_on": fail_on,

@@ -16,6 +16,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from db.articles import SaveCounts, delete_articles, save_records, utc_now
+from db.transactions import writing
 
 INTERRUPTED = "interrupted: the harvest stopped before finishing (killed or crashed); re-run to finish"
 
@@ -28,7 +29,7 @@ def sync_topics(db: Database, topics: Iterable[dict[str, Any]], origin: str = "f
     refer to them.
     """
     topics = list(topics)
-    with db.atomic():
+    with writing(db):
         for topic in topics:
             db["topics"].upsert({"name": topic["name"], "query": topic["query"],
                                  "description": topic.get("description"), "origin": origin,
@@ -48,7 +49,7 @@ def topic_cursor(db: Database, name: str, query: str) -> str | None:
 
 def close_interrupted_runs(db: Database) -> int:
     """Mark runs left `running` by a dead process as failed. Call only while holding the lock."""
-    with db.atomic():
+    with writing(db):
         cursor = db.execute("UPDATE harvest_runs SET status = 'failed', error = ?, finished_at = ? "
                             "WHERE status = 'running'", [INTERRUPTED, utc_now()])
     return cursor.rowcount
@@ -56,7 +57,7 @@ def close_interrupted_runs(db: Database) -> int:
 
 def start_run(db: Database, topic: str, query: str, full: bool,
               mindate: str | None, maxdate: str | None) -> int:
-    with db.atomic():
+    with writing(db):
         run_id = db["harvest_runs"].insert({
             "topic": topic, "query": query, "full": int(full), "mindate": mindate,
             "maxdate": maxdate, "started_at": utc_now(), "status": "running", "found": 0,
@@ -68,10 +69,13 @@ def start_run(db: Database, topic: str, query: str, full: bool,
 
 def save_batch(db: Database, run_id: int, topic: str, records: list[dict[str, Any]],
                deleted: Iterable[int] = ()) -> SaveCounts:
-    """One efetch batch, its provenance and the run's totals, in one transaction."""
+    """One efetch batch, its provenance and the run's totals, in one transaction.
+
+    The records are what PubMed serves now, so they win ties with the stored copies.
+    """
     now = utc_now()
-    with db.atomic():
-        outcome = save_records(db, records, now)
+    with writing(db):
+        outcome = save_records(db, records, now, current=True)
         counts = outcome.counts
         deleted = set(deleted)
         if deleted:
@@ -96,7 +100,7 @@ def finish_run(db: Database, run_id: int, *, found: int, query_translation: str 
                requests: int, retries: int, warnings: list[str], error: str | None = None,
                cursor: str | None = None) -> None:
     """Close a run; on success (no error) move its topic's cursor to `cursor`."""
-    with db.atomic():
+    with writing(db):
         db.execute("UPDATE harvest_runs SET status = ?, error = ?, finished_at = ?, found = ?, "
                    "query_translation = ?, requests = ?, retries = ?, warnings = ? WHERE id = ?",
                    ["failed" if error else "ok", error, utc_now(), found, query_translation,

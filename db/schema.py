@@ -7,11 +7,13 @@ changes) go in `db/migrations.py` as sqlite-utils migrations.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from sqlite_utils import Database
 
 from db.migrations import MIGRATIONS
+from db.transactions import writing
 
 # table -> {"columns": {name: type}, "pk": column or tuple, "foreign_keys": [(column, table, column)]}
 TABLES: dict[str, dict[str, Any]] = {
@@ -33,6 +35,7 @@ TABLES: dict[str, dict[str, Any]] = {
             "article_date": str,  # electronic publication date
             "entrez_date": str,
             "date_revised": str,
+            "latest_date": str,  # latest History date, DateCompleted or DateCreated: breaks DateRevised ties
             "doi": str,
             "pmc": str,
             "language": str,
@@ -344,11 +347,44 @@ WHERE c.in_registry = 1""",
 }
 
 
+def _fts_sql(table: str, columns: list[str]) -> tuple[str, dict[str, str]]:
+    """The full-text table over `table` and the triggers that keep it in step, by name."""
+    fts = f"{table}_fts"
+    listed = ", ".join(f'"{c}"' for c in columns)
+    old = ", ".join(f'old."{c}"' for c in columns)
+    new = ", ".join(f'new."{c}"' for c in columns)
+    delete = f"""INSERT INTO "{fts}" ("{fts}", rowid, {listed}) VALUES ('delete', old.rowid, {old});"""
+    insert = f'INSERT INTO "{fts}" (rowid, {listed}) VALUES (new.rowid, {new});'
+    create = f"""CREATE VIRTUAL TABLE "{fts}" USING FTS5 ({listed}, tokenize='porter', content="{table}")"""
+    return create, {
+        f"{table}_ai": f'CREATE TRIGGER "{table}_ai" AFTER INSERT ON "{table}" BEGIN {insert} END',
+        f"{table}_ad": f'CREATE TRIGGER "{table}_ad" AFTER DELETE ON "{table}" BEGIN {delete} END',
+        # Only when the indexed text changes: storing a grade on 100,000 articles must not
+        # rewrite the whole index.
+        f"{table}_au": f'CREATE TRIGGER "{table}_au" AFTER UPDATE OF {listed} ON "{table}" '
+                       f"BEGIN {delete} {insert} END",
+    }
+
+
+# Changes whenever the declaration above does: a database stamped with it (PRAGMA user_version)
+# has every table, column, key, index, trigger and view declared here.
+SHAPE_VERSION = int.from_bytes(hashlib.blake2b(
+    repr((TABLES, INDEXES, TRIGGERS, VIEWS, FTS)).encode(), digest_size=4).digest(), "big") >> 1
+
+
 def ensure_db_shape(db: Database) -> None:
-    """Bring any database, new or old, to the declared shape. Safe to call every time."""
+    """Bring any database, new or old, to the declared shape. Safe to call every time.
+
+    Everything is created or upgraded in one transaction, so a process killed half-way leaves
+    either the old shape or the whole new one. A database already at this shape is only read:
+    its full-text index is checked (table, triggers, one row per article) and repaired when
+    it is missing or out of step.
+    """
     db.enable_wal()
     db.execute("PRAGMA foreign_keys = ON")
-    with db.atomic():
+    if _is_current(db):
+        return
+    with writing(db):
         for name, spec in TABLES.items():
             table = db.table(name)
             if not table.exists():
@@ -364,37 +400,55 @@ def ensure_db_shape(db: Database) -> None:
             db.table(name).create_index(columns, if_not_exists=True)
         for name, body in TRIGGERS.items():
             db.execute(f"CREATE TRIGGER IF NOT EXISTS {name} {body}")
-    MIGRATIONS.apply(db)
-    for name, sql in VIEWS.items():
-        if _stored_sql(db, "view", name) != f"CREATE VIEW {name} AS {sql}":
-            db.create_view(name, sql, replace=True)
-    for name, columns in FTS.items():
-        if not db.table(f"{name}_fts").exists():
-            db.table(name).enable_fts(columns, fts_version="FTS5", create_triggers=True,
-                                      tokenize="porter")
-        _index_only_text_updates(db, name, columns)
+        MIGRATIONS.apply(db)
+        for name, sql in VIEWS.items():
+            if _stored_sql(db, "view", name) != f"CREATE VIEW {name} AS {sql}":
+                db.create_view(name, sql, replace=True)
+        for table, columns in FTS.items():
+            _repair_fts(db, table, columns)
+        db.execute(f"PRAGMA user_version = {SHAPE_VERSION}")
 
 
-def _index_only_text_updates(db: Database, table: str, columns: list[str]) -> None:
-    """Re-index a row in full-text search only when its indexed text changes.
+def _is_current(db: Database) -> bool:
+    if db.execute("PRAGMA user_version").fetchone()[0] != SHAPE_VERSION or MIGRATIONS.pending(db):
+        return False
+    return not any(fts_faults(db, table, columns) for table, columns in FTS.items())
 
-    sqlite-utils' update trigger re-indexes on any UPDATE; storing a grade on 100,000
-    articles would rewrite the whole index.
+
+def fts_faults(db: Database, table: str, columns: list[str]) -> list[str]:
+    """What is wrong with a table's full-text index: missing, triggers missing or changed,
+    or not one indexed row per stored row."""
+    fts = f"{table}_fts"
+    if _stored_sql(db, "table", fts) is None:
+        return [f"{fts} is missing"]
+    _, triggers = _fts_sql(table, columns)
+    faults = [f"trigger {name} is missing or differs" for name, sql in triggers.items()
+              if _squeezed(_stored_sql(db, "trigger", name)) != _squeezed(sql)]
+    indexed = db.execute(f'SELECT COUNT(*) FROM "{fts}_docsize"').fetchone()[0]
+    stored = db.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0]
+    if indexed != stored:
+        faults.append(f"{fts} indexes {indexed} rows for {stored} in {table}")
+    return faults
+
+
+def _repair_fts(db: Database, table: str, columns: list[str]) -> None:
+    """Create what is missing, replace the triggers and rebuild the index from the table.
+
+    Whatever a missing trigger let through is unknown, so the index is rebuilt whole.
     """
-    trigger = f"{table}_au"
-    sql = _stored_sql(db, "trigger", trigger)
-    if sql is None or " UPDATE OF " in sql:
+    if not fts_faults(db, table, columns):
         return
-    listed = ", ".join(f'"{c}"' for c in columns)
-    old = ", ".join(f'old."{c}"' for c in columns)
-    new = ", ".join(f'new."{c}"' for c in columns)
-    with db.atomic():
-        db.execute(f'DROP TRIGGER "{trigger}"')
-        db.execute(
-            f'CREATE TRIGGER "{trigger}" AFTER UPDATE OF {listed} ON "{table}" BEGIN '
-            f'INSERT INTO "{table}_fts" ("{table}_fts", rowid, {listed}) '
-            f"VALUES ('delete', old.rowid, {old}); "
-            f'INSERT INTO "{table}_fts" (rowid, {listed}) VALUES (new.rowid, {new}); END')
+    create, triggers = _fts_sql(table, columns)
+    if _stored_sql(db, "table", f"{table}_fts") is None:
+        db.execute(create)
+    for name, sql in triggers.items():
+        db.execute(f'DROP TRIGGER IF EXISTS "{name}"')
+        db.execute(sql)
+    db.execute(f"""INSERT INTO "{table}_fts" ("{table}_fts") VALUES ('rebuild')""")
+
+
+def _squeezed(sql: str | None) -> str | None:
+    return "".join(sql.split()) if sql else None
 
 
 def _stored_sql(db: Database, kind: str, name: str) -> str | None:

@@ -103,14 +103,16 @@ def cli():
 def import_command(files, batch_size, quiet, db_path):
     """Load PubMed XML FILES (PubmedArticleSet or MedlineCitationSet, plain or .gz).
 
-    Works offline. Re-importing a file changes nothing; a newer version of a record
-    replaces the older one; DeleteCitation entries delete those PMIDs. A bad file is
-    reported with where it broke, and the batches before the break stay saved.
+    Works offline. Re-importing a file changes nothing; only a newer version of a record
+    (by Version, then DateRevised) replaces the stored one; DeleteCitation entries delete
+    those PMIDs. A bad file is reported with where it broke, and the batches before the
+    break stay saved; a record with an impossible PMID is refused with a warning. Exit
+    status 1 when a file broke or a record was refused.
     """
     db = connect(db_path, create=True)
     total_bytes = sum(f.stat().st_size for f in files)
     show_bar = not quiet and sys.stderr.isatty()
-    failures = 0
+    failures = refused = 0
     totals = SaveCounts()
     with click.progressbar(length=total_bytes, label="Importing", file=sys.stderr,
                            hidden=not show_bar) as bar:
@@ -121,17 +123,20 @@ def import_command(files, batch_size, quiet, db_path):
                 raise click.ClickException(
                     f"database error while importing {path}: {exc}; the batches committed "
                     "before it are kept, re-run to finish") from None
+            for reason in result.refused:
+                click.echo(f"warning: {path}: {reason}", err=True)
             if result.error:
                 failures += 1
                 click.echo(f"error: {path}: {result.error}", err=True)
             totals.add(result.counts)
+            refused += len(result.refused)
     if not quiet:
         c = totals
         click.echo(f"{c.total} records from {len(files) - failures} of {len(files)} files: "
                    f"{c.new} new, {c.updated} updated, {c.unchanged} unchanged, "
-                   f"{c.deleted} deleted, {c.skipped} skipped (older than stored) -> {db_path}",
-                   err=True)
-    sys.exit(1 if failures else 0)
+                   f"{c.deleted} deleted, {c.skipped} skipped (not newer than stored)"
+                   + (f", {refused} refused" if refused else "") + f" -> {db_path}", err=True)
+    sys.exit(1 if failures or refused else 0)
 
 
 @cli.command()

@@ -25,7 +25,7 @@ from sqlite_utils import Database
 from db.articles import SaveCounts
 from db.runs import finish_run, save_batch, start_run, topic_cursor
 from harvest.eutils import EUtils, EUtilsError, HistoryExpired, SearchResult, Unreachable
-from harvest.pubmed_xml import Deletion
+from harvest.pubmed_xml import Deletion, SkippedRecord
 
 MAX_PAGE = 9999  # ESearch/EFetch cannot page past the 9,999th hit of one search
 DEFAULT_BATCH_SIZE = 500
@@ -223,7 +223,9 @@ class Harvester:
                     retstart = 0
                 found = fresh
                 continue
-            records = [item for item in items if not isinstance(item, Deletion)]
+            for skipped in (item for item in items if isinstance(item, SkippedRecord)):
+                result.warn(skipped.reason)
+            records = [item for item in items if isinstance(item, dict)]
             deleted = [pmid for item in items if isinstance(item, Deletion) for pmid in item.pmids]
             wanted = min(self.batch_size, found.count - retstart)
             if len(records) < wanted:

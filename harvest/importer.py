@@ -2,7 +2,8 @@
 
 Each batch of records is one transaction, so a file that breaks part-way leaves every
 batch before the break committed and nothing of the batch it broke in. Deletions
-(`DeleteCitation`) are applied in file order.
+(`DeleteCitation`) are applied in file order. A record that cannot be stored (an impossible
+PMID) is refused with a line in `FileResult.refused`; the rest of the file is imported.
 """
 
 from __future__ import annotations
@@ -15,15 +16,19 @@ from typing import IO, Any
 from sqlite_utils import Database
 
 from db.articles import SaveCounts, delete_articles, save_articles, utc_now
-from harvest.pubmed_xml import Deletion, PubmedXMLError, iter_pubmed
+from harvest.pubmed_xml import Deletion, PubmedXMLError, SkippedRecord, iter_pubmed
 
 DEFAULT_BATCH_SIZE = 1000
+# A batch is also cut when its records took this much XML, so that a file of many huge (but
+# allowed, see harvest/pubmed_xml.py) records never holds gigabytes at once.
+MAX_BATCH_BYTES = 16 * 2**20
 
 
 @dataclass
 class FileResult:
     path: str
     counts: SaveCounts = field(default_factory=SaveCounts)
+    refused: list[str] = field(default_factory=list)  # one line per record that cannot be stored
     error: str | None = None
 
 
@@ -54,22 +59,32 @@ def import_file(db: Database, path: str | Path, batch_size: int = DEFAULT_BATCH_
     result = FileResult(str(path))
     now = utc_now()
     batch: list[dict[str, Any]] = []
+    batch_bytes = 0  # of XML read for the records in `batch`
 
     def flush() -> None:
+        nonlocal batch_bytes
         if batch:
             result.counts.add(save_articles(db, batch, now=now))
             batch.clear()
+        batch_bytes = 0
+
+    def count_bytes(size: int) -> None:
+        nonlocal batch_bytes
+        batch_bytes += size
 
     try:
         with open(path, "rb") as raw:
             stream = _CountingReader(raw, on_bytes) if on_bytes else raw
-            for item in iter_pubmed(stream):
+            for item in iter_pubmed(stream, on_record_bytes=count_bytes):
                 if isinstance(item, Deletion):
                     flush()
                     result.counts.deleted += delete_articles(db, item.pmids)
                     continue
+                if isinstance(item, SkippedRecord):
+                    result.refused.append(item.reason)
+                    continue
                 batch.append(item)
-                if len(batch) >= batch_size:
+                if len(batch) >= batch_size or batch_bytes >= MAX_BATCH_BYTES:
                     flush()
             flush()
     except PubmedXMLError as exc:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import gzip
 import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +32,7 @@ RECORD_TAGS = ("PubmedArticle", "PubmedBookArticle", "MedlineCitation", "DeleteC
 ARTICLE_FIELDS = (
     "pmid", "pmid_version", "record_type", "title", "abstract", "journal",
     "iso_abbreviation", "volume", "issue", "pages", "pub_year", "pub_date",
-    "pub_date_text", "article_date", "entrez_date", "date_revised", "doi", "pmc",
+    "pub_date_text", "article_date", "entrez_date", "date_revised", "latest_date", "doi", "pmc",
     "language", "status", "publication_status", "is_local_id", "is_retracted",
     "has_abstract", "keywords", "authors", "mesh", "publication_types", "sections",
     "comments_corrections",
@@ -49,8 +49,27 @@ COMMENT_TYPES = (
 )
 
 
+# Limits on what one record may hold, well above any real record (one with 5,000 authors and
+# their affiliations is about 2 MB and 70,000 tags) and low enough that the largest record
+# allowed costs under 300 MB to parse and store. Anything bigger between the ends of two
+# records (a record, or a comment, CDATA section, processing instruction, attribute or DOCTYPE)
+# is refused before it is held in memory: a 4 MB gzip file can hold gigabytes of it.
+MAX_RECORD_BYTES = 8 * 2**20  # of decompressed XML
+MAX_RECORD_TAGS = 500_000  # '<' characters: every tag, comment, CDATA section and PI starts with one
+# libxml2's own limits, kept by huge_tree=False: 10,000,000 bytes of text or attribute value in
+# one node, 256 levels of nesting.
+
+# PubMed IDs are 1 to 8 digits today (about 40 million); nine digits leave room for decades and
+# still fit a 32-bit signed integer. Anything else (0, negative, 10**30) is not a PubMed ID.
+MAX_PMID = 999_999_999
+
+
 class PubmedXMLError(ValueError):
     """Input that is not safe, well-formed PubMed XML. The message says where it broke."""
+
+
+class _BadRecord(ValueError):
+    """One record that cannot be stored (no valid PMID, no article): it is skipped, not the file."""
 
 
 @dataclass(frozen=True)
@@ -60,16 +79,27 @@ class Deletion:
     pmids: tuple[int, ...]
 
 
-def iter_pubmed(source: str | Path | IO[bytes]) -> Iterator[dict[str, Any] | Deletion]:
-    """Yield article records and deletions from a PubMed XML file, in file order.
+@dataclass(frozen=True)
+class SkippedRecord:
+    """A record left out because it cannot be stored; `reason` says which and why, in one line."""
 
-    `source` is a path or a seekable binary file, plain or gzip-compressed. Raises
-    PubmedXMLError for input that is not PubMed XML, is malformed or truncated, or
-    declares entities; records yielded before the error are good.
+    reason: str
+
+
+def iter_pubmed(source: str | Path | IO[bytes], on_record_bytes: Callable[[int], Any] | None = None,
+                ) -> Iterator[dict[str, Any] | Deletion | SkippedRecord]:
+    """Yield article records, deletions and skipped records from a PubMed XML file, in file order.
+
+    `source` is a path or a seekable binary file, plain or gzip-compressed. A record that
+    cannot be stored (an impossible PMID, no article) comes as a `SkippedRecord` and the rest
+    of the file is read. Raises PubmedXMLError for input that is not PubMed XML, is malformed
+    or truncated, declares entities, or exceeds the record limits above; records yielded
+    before the error are good. `on_record_bytes` is told, before each item, how many bytes of
+    XML were read for it (in 32 KiB reads, so the sum is exact, not each figure).
     """
     with _opened(source) as stream:
         try:
-            yield from _iter_stream(stream)
+            yield from _iter_stream(_RecordBudget(stream), on_record_bytes)
         except etree.XMLSyntaxError as exc:
             raise PubmedXMLError(_syntax_message(exc)) from None
         except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
@@ -85,6 +115,37 @@ def _opened(source: str | Path | IO[bytes]) -> Iterator[IO[bytes]]:
         yield stack.enter_context(gzip.GzipFile(fileobj=raw, mode="rb")) if compressed else raw
 
 
+class _RecordBudget:
+    """The decompressed XML as the parser reads it, refusing too much of it for one record.
+
+    The parser calls `read`; `_iter_stream` calls `spent` at the end of every record.
+    """
+
+    def __init__(self, stream: IO[bytes]):
+        self._stream = stream
+        self._position = self._bytes = self._tags = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._stream.read(size if 0 <= size <= 2**20 else 2**20)
+        self._position += len(data)
+        self._bytes += len(data)
+        self._tags += data.count(b"<")
+        if self._bytes > MAX_RECORD_BYTES:
+            raise PubmedXMLError(
+                f"refused: more than {MAX_RECORD_BYTES / 2**20:g} MiB of XML without a complete record "
+                f"(by byte {self._position:,} of the XML); no PubMed record comes near that")
+        if self._tags > MAX_RECORD_TAGS:
+            raise PubmedXMLError(
+                f"refused: more than {MAX_RECORD_TAGS:,} tags without a complete record "
+                f"(by byte {self._position:,} of the XML); no PubMed record comes near that")
+        return data
+
+    def spent(self) -> int:
+        """Bytes read since the last record ended; starts the next record's budget."""
+        spent, self._bytes, self._tags = self._bytes, 0, 0
+        return spent
+
+
 def _syntax_message(exc: etree.XMLSyntaxError) -> str:
     line, column = exc.position if exc.position else (exc.lineno, 0)
     msg = (exc.msg or str(exc)).strip()
@@ -95,7 +156,8 @@ def _syntax_message(exc: etree.XMLSyntaxError) -> str:
     return f"malformed XML at line {line}, column {column}: {msg}"
 
 
-def _iter_stream(stream: IO[bytes]) -> Iterator[dict[str, Any] | Deletion]:
+def _iter_stream(stream: _RecordBudget, on_record_bytes: Callable[[int], Any] | None,
+                 ) -> Iterator[dict[str, Any] | Deletion | SkippedRecord]:
     context = etree.iterparse(
         stream, events=("start", "end"), tag=ROOT_TAGS + RECORD_TAGS,
         resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False,
@@ -110,14 +172,22 @@ def _iter_stream(stream: IO[bytes]) -> Iterator[dict[str, Any] | Deletion]:
         parent = elem.getparent()
         if parent is None or parent.getparent() is not None:
             continue  # the root itself, or a MedlineCitation inside a PubmedArticle
-        if elem.tag == "DeleteCitation":
-            yield Deletion(tuple(int(p.text) for p in elem.iter("PMID") if _int(p.text)))
-        elif elem.tag == "PubmedBookArticle":
-            yield _book_record(elem)
-        elif elem.tag == "PubmedArticle":
-            yield _article_record(elem.find("MedlineCitation"), elem.find("PubmedData"))
-        else:
-            yield _article_record(elem, None)
+        try:
+            if elem.tag == "DeleteCitation":
+                item = Deletion(tuple(pmid for pmid in (_int(p.text) for p in elem.iter("PMID"))
+                                      if pmid and 1 <= pmid <= MAX_PMID))
+            elif elem.tag == "PubmedBookArticle":
+                item = _book_record(elem)
+            elif elem.tag == "PubmedArticle":
+                item = _article_record(elem.find("MedlineCitation"), elem.find("PubmedData"))
+            else:
+                item = _article_record(elem, None)
+        except _BadRecord as exc:
+            item = SkippedRecord(f"skipped {exc}")
+        spent = stream.spent()
+        if on_record_bytes:
+            on_record_bytes(spent)
+        yield item
         elem.clear(keep_tail=True)
         while elem.getprevious() is not None:
             del parent[0]
@@ -149,7 +219,12 @@ def _text(elem: etree._Element | None) -> str | None:
     text = elem.text if len(elem) == 0 else "".join(elem.itertext())
     if not text:
         return None
+    if len(text) > 65536:  # split() is fastest, but its list of words costs ten times a long text
+        return _SPACES.sub(" ", text).strip() or None
     return " ".join(text.split()) or None
+
+
+_SPACES = re.compile(r"\s+")
 
 
 def _int(value: str | None) -> int | None:
@@ -319,12 +394,23 @@ def _entrez_date(history: etree._Element | None) -> str | None:
     return None
 
 
+def _latest_date(*containers: etree._Element | None) -> str | None:
+    """The latest History date, DateCompleted or DateCreated: of two exports of a record with
+    the same DateRevised, the one that carries a later date is the newer."""
+    dates = [_ymd(date) for container in containers if container is not None
+             for date in (*container.iterfind("History/PubMedPubDate"),
+                          *container.iterfind("DateCompleted"), *container.iterfind("DateCreated"))]
+    return max((d for d in dates if d), default=None)
+
+
 def _pmid(container: etree._Element) -> tuple[int, int]:
     pmid_elem = container.find("PMID")
-    pmid = _int(pmid_elem.text if pmid_elem is not None else None)
-    if pmid is None:
-        raise PubmedXMLError(
-            f"a <{container.tag}> near line {container.sourceline} has no valid <PMID>")
+    text = (pmid_elem.text or "").strip() if pmid_elem is not None else ""
+    pmid = _int(text) if text.isdigit() else None
+    if pmid is None or not 1 <= pmid <= MAX_PMID:
+        shown = f"PMID {text[:30]!r}" if text else "no PMID"
+        raise _BadRecord(f"a <{container.tag}> near line {container.sourceline} has {shown}: "
+                         f"a PubMed ID is a whole number from 1 to {MAX_PMID:,}")
     return pmid, _int(pmid_elem.get("Version")) or 1
 
 
@@ -346,12 +432,12 @@ def _kids(elem: etree._Element | None) -> dict[str, etree._Element]:
 def _article_record(citation: etree._Element | None,
                     pubmed_data: etree._Element | None) -> dict[str, Any]:
     if citation is None:
-        raise PubmedXMLError("a <PubmedArticle> has no <MedlineCitation>")
+        raise _BadRecord("a <PubmedArticle> has no <MedlineCitation>")
     pmid, version = _pmid(citation)
     cited = _kids(citation)
     article = cited.get("Article")
     if article is None:
-        raise PubmedXMLError(f"PMID {pmid}: <MedlineCitation> has no <Article>")
+        raise _BadRecord(f"PMID {pmid}: <MedlineCitation> has no <Article>")
     art = _kids(article)
     journal = _kids(art.get("Journal"))
     issue = _kids(journal.get("JournalIssue"))
@@ -386,6 +472,7 @@ def _article_record(citation: etree._Element | None,
         "article_date": article_date,
         "entrez_date": _entrez_date(data.get("History")),
         "date_revised": _ymd(cited.get("DateRevised")),
+        "latest_date": _latest_date(citation, pubmed_data),
         "doi": doi,
         "pmc": ids.get("pmc"),
         "language": _text(art.get("Language")),
@@ -404,7 +491,7 @@ def _article_record(citation: etree._Element | None,
 def _book_record(elem: etree._Element) -> dict[str, Any]:
     document = elem.find("BookDocument")
     if document is None:
-        raise PubmedXMLError(f"a <PubmedBookArticle> near line {elem.sourceline} has no <BookDocument>")
+        raise _BadRecord(f"a <PubmedBookArticle> near line {elem.sourceline} has no <BookDocument>")
     pmid, version = _pmid(document)
     book = document.find("Book")
     book_title = _text(book.find("BookTitle")) if book is not None else None
@@ -431,6 +518,7 @@ def _book_record(elem: etree._Element) -> dict[str, Any]:
         "article_date": None,
         "entrez_date": _entrez_date(book_data.find("History") if book_data is not None else None),
         "date_revised": _ymd(document.find("DateRevised")),
+        "latest_date": _latest_date(document, book_data),
         "doi": ids.get("doi"),
         "pmc": ids.get("pmc"),
         "language": _text(document.find("Language")),

@@ -56,7 +56,8 @@ def test_stored_article_row_is_whole(db):
         "journal": "Journal of Synthetic Fixtures", "iso_abbreviation": "J Synth Fixt",
         "volume": "12", "issue": "3", "pages": "101-9", "pub_year": 1998, "pub_date": "1998-12",
         "pub_date_text": "1998 Dec-1999 Jan", "article_date": "1998-11-20",
-        "entrez_date": "1998-11-21", "date_revised": "2024-03-05", "doi": "10.0000/fixture.1",
+        "entrez_date": "1998-11-21", "date_revised": "2024-03-05", "latest_date": "1998-11-21",
+        "doi": "10.0000/fixture.1",
         "pmc": "PMC0000001", "language": "eng", "status": "MEDLINE",
         "publication_status": "ppublish", "is_local_id": 0, "is_retracted": 0, "has_abstract": 1,
         "publication_types": '["Journal Article", "Randomized Controlled Trial"]',
@@ -221,7 +222,8 @@ def test_cli_says_when_the_database_file_is_not_sqlite(tmp_path):
     assert not_a_db.read_text().startswith("these are my notes")
 
 
-def test_cli_reports_a_locked_database_without_traceback(tmp_path):
+def test_cli_reports_a_database_locked_past_the_busy_timeout_without_traceback(tmp_path, monkeypatch):
+    monkeypatch.setattr("db.transactions.BUSY_TIMEOUT_MS", 200)  # writers wait 2 minutes otherwise
     path = tmp_path / "busy.db"
     open_db(path).close()
     holder = sqlite3.connect(path, isolation_level=None)
@@ -233,3 +235,17 @@ def test_cli_reports_a_locked_database_without_traceback(tmp_path):
         holder.close()
     assert result.exit_code == 1
     assert "database is locked" in result.output and "Traceback" not in result.output
+
+
+def test_cli_refuses_impossible_pmids_with_a_warning_and_imports_the_rest(tmp_path):
+    from tests.test_pubmed_xml import minimal_article
+
+    odd = tmp_path / "odd.xml"
+    odd.write_text("<PubmedArticleSet>" + minimal_article("1" + "0" * 30) + minimal_article("-7")
+                   + minimal_article("99000030") + "</PubmedArticleSet>")
+    result = run("--db", tmp_path / "x.db", odd, SYNTHETIC)
+    warnings = [line for line in result.output.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 2 and all(line.startswith(f"warning: {odd}: skipped") for line in warnings)
+    assert "Traceback" not in result.output and result.exit_code == 1
+    assert "4 new" in result.output and ", 2 refused ->" in result.output
+    assert open_db(tmp_path / "x.db").execute("SELECT MIN(pmid) FROM articles").fetchone() == (99000001,)

@@ -6,7 +6,7 @@ import gzip
 
 import pytest
 
-from harvest.pubmed_xml import Deletion, PubmedXMLError, iter_pubmed
+from harvest.pubmed_xml import Deletion, PubmedXMLError, SkippedRecord, iter_pubmed
 from tests.conftest import FIXTURES
 
 
@@ -27,6 +27,7 @@ def test_synthetic_article_parses_to_the_whole_expected_record():
         "volume": "12", "issue": "3", "pages": "101-9",
         "pub_year": 1998, "pub_date": "1998-12", "pub_date_text": "1998 Dec-1999 Jan",
         "article_date": "1998-11-20", "entrez_date": "1998-11-21", "date_revised": "2024-03-05",
+        "latest_date": "1998-11-21",
         "doi": "10.0000/fixture.1", "pmc": "PMC0000001", "language": "eng", "status": "MEDLINE",
         "publication_status": "ppublish", "is_local_id": False, "keywords": ["fixture"],
         "authors": [
@@ -289,3 +290,26 @@ def test_every_record_has_exactly_the_declared_fields():
 
     for record in records(FIXTURES / "synthetic_records.xml"):
         assert set(record) == set(ARTICLE_FIELDS), record["pmid"]
+
+
+def minimal_article(pmid: str) -> str:
+    return (f"<PubmedArticle><MedlineCitation><PMID>{pmid}</PMID><Article>"
+            f"<ArticleTitle>[TEST FIXTURE] record {pmid}</ArticleTitle></Article></MedlineCitation>"
+            "</PubmedArticle>")
+
+
+def test_impossible_pmids_are_skipped_with_a_reason_and_the_rest_is_read(tmp_path):
+    path = tmp_path / "pmids.xml"
+    bad = ["1" + "0" * 30, "-5", "0", "1000000000", "abc", ""]
+    path.write_text("<PubmedArticleSet>" + "".join(minimal_article(p) for p in bad)
+                    + minimal_article("99000020")
+                    + "<DeleteCitation><PMID>" + "9" * 40 + "</PMID><PMID>99000021</PMID></DeleteCitation>"
+                    + "</PubmedArticleSet>")
+    items = list(iter_pubmed(path))
+    skipped = [i.reason for i in items if isinstance(i, SkippedRecord)]
+    assert len(skipped) == len(bad)
+    assert skipped[0].startswith("skipped a <MedlineCitation> near line 1 has PMID '1000000000000000000000")
+    assert skipped[0].endswith("a PubMed ID is a whole number from 1 to 999,999,999")
+    assert "PMID '-5'" in skipped[1] and "no PMID" in skipped[-1]
+    assert [i["pmid"] for i in items if isinstance(i, dict)] == [99000020]
+    assert items[-1] == Deletion((99000021,))

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
+
+import pytest
 from sqlite_utils import Database
 
 from db import open_db
-from db.schema import TABLES, ensure_db_shape
+from db.schema import FTS, TABLES, ensure_db_shape, fts_faults
 from harvest.importer import import_file
 from tests.conftest import FIXTURES
 
@@ -121,3 +124,76 @@ def test_older_update_trigger_is_narrowed_to_the_indexed_text(tmp_path):
     ensure_db_shape(db)
     sql = db.execute("SELECT sql FROM sqlite_master WHERE name = 'articles_au'").fetchone()[0]
     assert 'AFTER UPDATE OF "title", "abstract" ON "articles"' in sql
+
+
+def test_schema_creation_is_one_transaction(tmp_path, monkeypatch):
+    def crash(*args):
+        raise KeyboardInterrupt  # as if killed after every table was created
+
+    monkeypatch.setattr("db.schema._repair_fts", crash)
+    path = tmp_path / "half.db"
+    with pytest.raises(KeyboardInterrupt):
+        open_db(path)
+    left = Database(path)
+    assert left.table_names() == [] and left.execute("PRAGMA user_version").fetchone()[0] == 0
+    monkeypatch.undo()
+    assert CONTRACT_TABLES <= set(open_db(path).table_names())
+
+
+def fts_hits(db, word):
+    return [r[0] for r in db.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?", [word])]
+
+
+def test_dropped_fts_triggers_are_recreated_and_the_index_rebuilt_on_open(tmp_path):
+    path = tmp_path / "triggers.db"
+    db = open_db(path)
+    import_file(db, FIXTURES / "synthetic_records.xml")
+    for trigger in ("articles_ai", "articles_ad", "articles_au"):
+        db.execute(f"DROP TRIGGER {trigger}")
+    db.execute("UPDATE articles SET title = '[TEST FIXTURE] qwertz' WHERE pmid = 99000001")
+    db.execute("INSERT INTO articles (pmid, title) VALUES (99000009, '[TEST FIXTURE] asdfgh')")
+    db.conn.commit()
+    assert fts_faults(db, "articles", FTS["articles"])
+    db.close()
+    again = open_db(path)
+    assert fts_faults(again, "articles", FTS["articles"]) == []
+    assert fts_hits(again, "qwertz") == [99000001] and fts_hits(again, "variant") == []
+    assert fts_hits(again, "asdfgh") == [99000009]
+    again.execute("INSERT INTO articles_fts (articles_fts, rank) VALUES ('integrity-check', 1)")
+
+
+def test_an_emptied_fts_index_is_rebuilt_on_open(tmp_path):
+    path = tmp_path / "emptied.db"
+    db = open_db(path)
+    import_file(db, FIXTURES / "synthetic_records.xml")
+    db.execute("INSERT INTO articles_fts (articles_fts) VALUES ('delete-all')")
+    db.conn.commit()
+    assert fts_hits(db, "variant") == []
+    db.close()
+    again = open_db(path)
+    assert fts_hits(again, "variant") == [99000001]
+    again.execute("INSERT INTO articles_fts (articles_fts, rank) VALUES ('integrity-check', 1)")
+
+
+def test_a_missing_fts_table_is_recreated_on_open(tmp_path):
+    path = tmp_path / "no_fts.db"
+    db = open_db(path)
+    import_file(db, FIXTURES / "synthetic_records.xml")
+    db.execute("DROP TABLE articles_fts")
+    db.conn.commit()
+    db.close()
+    assert fts_hits(open_db(path), "variant") == [99000001]
+
+
+def test_opening_a_current_database_writes_nothing(tmp_path):
+    path = tmp_path / "current.db"
+    open_db(path).close()
+    reader = open_db(path)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another writer holds the lock: opening must not wait for it
+    try:
+        open_db(path).close()
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    reader.close()

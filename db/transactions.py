@@ -1,0 +1,39 @@
+"""Write transactions: every writer in `db/` goes through `writing`.
+
+A deferred transaction (`BEGIN`) that reads and then writes fails at once with "database is
+locked" when another connection committed in between (in WAL mode a stale snapshot cannot be
+upgraded, and the busy timeout does not help). `writing` takes the write lock up front with
+`BEGIN IMMEDIATE` and waits for it as long as `BUSY_TIMEOUT_MS`, so an import, a harvest, a
+link and a reviewer's decision queue behind each other instead of failing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlite_utils import Database
+
+# Long enough for any other writer's transaction (a batch, a claim's links) to finish.
+BUSY_TIMEOUT_MS = 120_000
+
+
+@contextmanager
+def writing(db: Database) -> Iterator[Database]:
+    """One write transaction holding the write lock from its start; nested calls are savepoints."""
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.rollback()
+        raise
+    try:
+        db.execute("COMMIT")
+    except BaseException:
+        db.rollback()
+        raise
