@@ -40,21 +40,20 @@ def reviewers(environ: Mapping[str, str] = os.environ) -> list[str]:
 
 
 def metadata_for(db_path: Path, environ: Mapping[str, str] = os.environ) -> dict:
-    """metadata.yml for this database file, with the reviewer accounts the environment defines."""
+    """metadata.yml for this database file (public at /-/metadata.json: it names no account)."""
     metadata = yaml.safe_load(METADATA.read_text())
     name = Path(db_path).stem
     databases = metadata.get("databases", {})
     if "evidence" in databases:
         databases[name] = databases.pop("evidence")
     _link_to(metadata, name)
-    names = reviewers(environ)
-    metadata.setdefault("plugins", {})["datasette-auth-passwords"] = {
-        **{f"{user}_password_hash": {"$env": f"{REVIEWER_PREFIX}{user.upper()}"} for user in names},
-        "actors": {user: {"id": user, **REVIEWER} for user in names},
-    }
-    if environ.get("EVIDENCE_REQUIRE_LOGIN", "").strip() not in ("", "0"):
+    if login_required(environ):
         metadata["allow"] = REVIEWER
     return metadata
+
+
+def login_required(environ: Mapping[str, str] = os.environ) -> bool:
+    return environ.get("EVIDENCE_REQUIRE_LOGIN", "").strip() not in ("", "0")
 
 
 def _link_to(node: object, name: str) -> None:
