@@ -7,9 +7,9 @@ import json
 import logging
 import os
 import secrets
+import signal
 import socket
 import sqlite3
-import subprocess
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -32,7 +32,16 @@ from db.articles import SaveCounts
 from db.claims import registered_claims, save_audit, save_claims, save_source
 from db.runs import close_interrupted_runs, sync_topics
 from evidence import __version__
-from evidence.serving import DEFAULT_WORKERS, PROJECT_DIR, SERVE_DB, reviewers, serve_command
+from evidence.serving import (
+    DEFAULT_WORKERS,
+    SERVE_DB,
+    port_in_use,
+    reviewers,
+    serve_command,
+    start_server,
+    stop_server,
+    wait_until_answering,
+)
 from harvest.eutils import DEFAULT_BASE_URL, EUtils, Unreachable
 from harvest.harvester import DEFAULT_BATCH_SIZE as EFETCH_BATCH
 from harvest.harvester import Harvester
@@ -516,7 +525,7 @@ def export(claim_ids, fmt, output, db_path):
 
 
 @cli.command()
-@click.option("--port", type=click.IntRange(0, 65535), default=8001, show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8001, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Interface to listen on; 0.0.0.0 makes it reachable from other machines.")
 @click.option("--workers", type=click.IntRange(1, 64), default=DEFAULT_WORKERS, show_default=True,
@@ -531,6 +540,8 @@ def serve(port, host, workers, db_path):
     not signed in; DATASETTE_SECRET keeps sign-ins valid across restarts.
     """
     connect(db_path).close()
+    if port_in_use(host, port):
+        raise click.ClickException(f"port {port} on {host} is in use; stop what holds it or pass --port")
     secret = os.environ.get("DATASETTE_SECRET")
     if not secret:
         secret = secrets.token_hex(32)  # shared by the workers, gone at restart
@@ -539,18 +550,40 @@ def serve(port, host, workers, db_path):
     names = reviewers()
     click.echo(f"evidence serve: reviewer accounts: {', '.join(names) if names else 'none (read-only)'}",
                err=True)
-    click.echo(f"Serving {db_path} on http://{host}:{port}/{db_path.stem}/scorecard "
-               f"({workers} worker process{'es' if workers > 1 else ''})", err=True)
     env = {**os.environ, SERVE_DB: str(db_path.resolve()), "DATASETTE_SECRET": secret}
-    command = serve_command(sys.executable, host, port, workers)
+    stop_signals = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+    for sig in stop_signals:  # the server's whole process tree stops with this command
+        signal.signal(sig, _stop_serving)
+    server = None
     try:
-        sys.exit(subprocess.call(command, env=env, cwd=PROJECT_DIR))
-    except KeyboardInterrupt:
-        sys.exit(0)
+        server = start_server(serve_command(sys.executable, host, port, workers), env)
+        url = f"http://{host}:{port}"
+        if not wait_until_answering(server, f"{url}/-/versions.json"):
+            raise click.ClickException(f"the server did not start on {host}:{port} (see above)")
+        click.echo(f"Serving {db_path} on {url}/{db_path.stem}/scorecard "
+                   f"({workers} worker process{'es' if workers > 1 else ''})", err=True)
+        status = server.wait()
+        if status:
+            raise click.ClickException(f"the server stopped with exit status {status}")
+    except _Stopped:
+        click.echo("evidence serve: stopped", err=True)
+    finally:
+        if server is not None:
+            stop_server(server)
+        for sig in stop_signals:
+            signal.signal(sig, signal.SIG_DFL)
+
+
+class _Stopped(Exception):
+    """SIGTERM, SIGINT or SIGHUP reached `evidence serve`."""
+
+
+def _stop_serving(signum, frame):
+    raise _Stopped()
 
 
 @cli.command()
-@click.option("--port", type=click.IntRange(0, 65535), default=8001, show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8001, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @db_option
 @click.pass_context
