@@ -3,11 +3,11 @@
 - Accounts are environment variables `REVIEWER_PASSWORD_HASH_<NAME>` holding a hash from
   `datasette hash-password`; they never go into Datasette's metadata, so no account name is
   public.
-- Every attempt counts against the account name and against the client address before the
-  password is checked: `FREE_ATTEMPTS` failures are free, then each further attempt waits
-  twice as long as the one before (30 s, 1 min, 2 min, ... at most 15 min), and a right
-  password during the wait is refused like a wrong one. Failures are forgotten a day after the
-  last one, or when the account signs in. The counts live in a small SQLite file beside the
+- Failed attempts count against the account name and against the client address:
+  `FREE_ATTEMPTS` failures are free, then each further attempt waits twice as long as the one
+  before (30 s, 1 min, 2 min, ... at most 15 min), and a right password during the wait is
+  refused like a wrong one. Failures are forgotten a day after the last one, or when the
+  account signs in. The counts live in a small SQLite file beside the
   database, so every uvicorn worker process shares them.
 - An unknown name costs the same hash as a known one, so the answer's timing does not say
   which names exist.
@@ -49,7 +49,12 @@ def throttle_file(db_path: Path) -> Path:
 
 
 class Throttle:
-    """Failed sign-ins per key ("account:NAME", "client:ADDRESS"), shared by processes through SQLite."""
+    """Failed sign-ins per key ("account:NAME", "client:ADDRESS"), shared by processes through SQLite.
+
+    An attempt on an account counts as failed from the moment it is admitted (parallel guesses
+    cannot overtake the count); a client's failures count once known, so that many reviewers
+    behind one address can sign in at the same moment.
+    """
 
     def __init__(self, path: Path):
         self.path = path
@@ -60,34 +65,43 @@ class Throttle:
                      "last REAL NOT NULL)")
         return conn
 
-    def admit(self, keys: list[str], now: float | None = None) -> float:
-        """Seconds to wait before another attempt (0: go ahead, and the attempt is counted as failed)."""
+    def admit(self, account: str, client: str, now: float | None = None) -> float:
+        """Seconds to wait before another attempt; 0: go ahead (the attempt counts against the account)."""
         now = time.time() if now is None else now
         conn = self._connect()
         try:
             conn.execute("BEGIN IMMEDIATE")  # check and count in one step, across processes
             wait = 0.0
-            for key in keys:
+            for key in (account, client):
                 row = conn.execute("SELECT n, last FROM failures WHERE key = ?", [key]).fetchone()
                 if row and now - row[1] < FORGET_AFTER_S:
                     wait = max(wait, row[1] + _wait_after(row[0]) - now)
             if wait <= 0:
-                for key in keys:
-                    conn.execute(
-                        "INSERT INTO failures (key, n, last) VALUES (?, 1, ?) ON CONFLICT (key) DO UPDATE "
-                        "SET n = CASE WHEN ? - last < ? THEN n + 1 ELSE 1 END, last = excluded.last",
-                        [key, now, now, FORGET_AFTER_S])
+                _count(conn, account, now)
             conn.execute("COMMIT")
             return max(wait, 0.0)
         finally:
             conn.close()
 
-    def succeeded(self, keys: list[str]) -> None:
+    def failed(self, client: str, now: float | None = None) -> None:
         conn = self._connect()
         try:
-            conn.executemany("DELETE FROM failures WHERE key = ?", [[key] for key in keys])
+            _count(conn, client, time.time() if now is None else now)
         finally:
             conn.close()
+
+    def succeeded(self, account: str) -> None:
+        conn = self._connect()
+        try:
+            conn.execute("DELETE FROM failures WHERE key = ?", [account])
+        finally:
+            conn.close()
+
+
+def _count(conn: sqlite3.Connection, key: str, now: float) -> None:
+    conn.execute("INSERT INTO failures (key, n, last) VALUES (?, 1, ?) ON CONFLICT (key) DO UPDATE "
+                 "SET n = CASE WHEN ? - last < ? THEN n + 1 ELSE 1 END, last = excluded.last",
+                 [key, now, now, FORGET_AFTER_S])
 
 
 def _wait_after(failures: int) -> float:
@@ -97,15 +111,19 @@ def _wait_after(failures: int) -> float:
 
 
 @cache
-def _stand_in_hash() -> str:
+def _stand_in_hash(iterations: int) -> str:
     """What an unknown name's password is checked against: the same work as a real account."""
-    return hash_password(os.urandom(16).hex())
+    return hash_password(os.urandom(16).hex(), iterations=iterations)
 
 
 def check_password(known: Mapping[str, str], username: str, password: str) -> bool:
     stored = known.get(username)
-    ok = verify_password(password, stored or _stand_in_hash())
-    return ok and stored is not None
+    if stored is None:
+        rounds = [int(parts[1]) for parts in (h.split("$") for h in known.values())
+                  if len(parts) == 4 and parts[1].isdigit()]
+        verify_password(password, _stand_in_hash(max(rounds, default=480_000)))
+        return False
+    return verify_password(password, stored)
 
 
 async def login(request, datasette) -> Response:
@@ -117,14 +135,14 @@ async def login(request, datasette) -> Response:
     if request.method == "POST":
         form = await request.post_vars()
         username, password = (form.get("username") or "").strip().lower(), form.get("password") or ""
-        client = request.scope.get("client") or ("unknown", 0)
-        keys = [f"account:{username}", f"client:{client[0]}"]
-        wait = await asyncio.to_thread(site.throttle.admit, keys)
+        address = (request.scope.get("client") or ("unknown", 0))[0]
+        account, client = f"account:{username}", f"client:{address}"
+        wait = await asyncio.to_thread(site.throttle.admit, account, client)
         if wait > 0:
             error, status = f"Too many failed sign-ins. Try again in {int(wait) + 1} seconds.", 429
             headers["Retry-After"] = str(int(wait) + 1)
         elif await asyncio.to_thread(check_password, site.accounts, username, password):
-            await asyncio.to_thread(site.throttle.succeeded, keys)
+            await asyncio.to_thread(site.throttle.succeeded, account)
             response = Response.redirect(datasette.urls.path("/"))
             expires = baseconv.base62.encode(int(time.time()) + SESSION_SECONDS)
             response.set_cookie("ds_actor", datasette.sign({"a": {"id": username, **REVIEWER}, "e": expires},
@@ -133,6 +151,7 @@ async def login(request, datasette) -> Response:
                                 secure=request.scheme == "https")
             return response
         else:
+            await asyncio.to_thread(site.throttle.failed, client)
             error = "Invalid username or password."
     page = await datasette.render_template("password_login.html", {"error": error}, request=request)
     return Response.html(page, status=status, headers=headers)

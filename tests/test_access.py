@@ -230,30 +230,36 @@ def test_the_throttle_is_shared_by_every_worker_process(db, password_hash):
 def test_the_throttle_counts_per_account_and_per_client_and_backs_off(tmp_path):
     throttle, now = Throttle(tmp_path / "signins.sqlite"), 1_000_000.0
     for _ in range(FREE_ATTEMPTS):
-        assert throttle.admit(["account:alice", "client:10.0.0.1"], now) == 0
-    assert throttle.admit(["account:alice", "client:10.0.0.2"], now) > 0  # the account is throttled
-    assert throttle.admit(["account:bob", "client:10.0.0.1"], now) > 0  # and so is the client
-    assert throttle.admit(["account:bob", "client:10.0.0.3"], now) == 0
-    assert throttle.admit(["account:alice", "client:10.0.0.2"], now + 31) == 0  # after the first wait
-    assert 50 < throttle.admit(["account:alice", "client:10.0.0.2"], now + 32) <= 60  # then twice as long
-    throttle.succeeded(["account:alice", "client:10.0.0.2"])
-    assert throttle.admit(["account:alice", "client:10.0.0.2"], now + 33) == 0
+        assert throttle.admit("account:alice", "client:10.0.0.1", now) == 0
+        throttle.failed("client:10.0.0.1", now)
+    assert throttle.admit("account:alice", "client:10.0.0.2", now) > 0  # the account is throttled
+    assert throttle.admit("account:bob", "client:10.0.0.1", now) > 0  # and so is the client
+    assert throttle.admit("account:bob", "client:10.0.0.3", now) == 0
+    assert throttle.admit("account:alice", "client:10.0.0.2", now + 31) == 0  # after the first wait
+    assert 50 < throttle.admit("account:alice", "client:10.0.0.2", now + 32) <= 60  # then twice as long
+    throttle.succeeded("account:alice")
+    assert throttle.admit("account:alice", "client:10.0.0.2", now + 33) == 0
 
 
-def test_parallel_guessers_get_no_more_than_the_free_attempts(tmp_path):
+def test_parallel_guessers_get_no_more_than_the_free_attempts_on_an_account(tmp_path):
     throttle, admitted = Throttle(tmp_path / "signins.sqlite"), []
 
-    def guess():
+    def guess(n: int):
         for _ in range(4):
-            if throttle.admit(["account:alice", "client:10.0.0.9"]) == 0:
+            if throttle.admit("account:alice", f"client:10.0.0.{n}") == 0:
                 admitted.append(1)
 
-    threads = [threading.Thread(target=guess) for _ in range(16)]
+    threads = [threading.Thread(target=guess, args=[n]) for n in range(16)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     assert len(admitted) == FREE_ATTEMPTS
+
+
+def test_many_reviewers_behind_one_address_sign_in_at_the_same_moment(tmp_path):
+    throttle = Throttle(tmp_path / "signins.sqlite")
+    assert all(throttle.admit(f"account:reviewer{n}", "client:10.0.0.1") == 0 for n in range(50))
 
 
 def test_an_unknown_name_takes_as_long_to_refuse_as_a_wrong_password(password_hash):
