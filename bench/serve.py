@@ -96,7 +96,8 @@ def serve(db: Path, port: int, env: dict[str, str] | None = None) -> subprocess.
                                env={**os.environ, "DATASETTE_SECRET": "bench", **(env or {})})
     for line in process.stderr:
         if line.startswith("Serving "):
-            threading.Thread(target=process.stderr.read, daemon=True).start()  # never blocks the server
+            process.log = []  # what the server says from now on (read, so that it never blocks)
+            threading.Thread(target=lambda: process.log.extend(process.stderr), daemon=True).start()
             return process
     stop(process)
     sys.exit(f"evidence serve did not start (exit status {process.returncode})")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -20,6 +21,7 @@ from sqlite_utils import Database
 from claims.link import relink_reviewed
 
 log = logging.getLogger(__name__)
+RETRIES = 5
 
 
 class VerdictRefresher:
@@ -45,13 +47,21 @@ class VerdictRefresher:
 
     def _run(self) -> None:
         db = Database(sqlite3.connect(self.db_path, timeout=60, check_same_thread=False))
+        failures = 0
         while True:
             self._wanted.wait()
             self._wanted.clear()
             try:
                 relink_reviewed(db)
-            except Exception:  # the next poke or `evidence link` applies it; the server stays up
-                log.exception("re-linking reviewed claims failed; `evidence link` will apply the reviews")
+                failures = 0
+            except Exception:  # e.g. the database busy beyond the timeout; the server stays up
+                failures += 1
+                log.exception("re-linking reviewed claims failed (try %d of %d)", failures, RETRIES)
+                if failures < RETRIES:
+                    time.sleep(failures)
+                    self._wanted.set()
+                else:  # the next review or `evidence link` applies them
+                    failures = 0
             with self._lock:
                 if not self._wanted.is_set():
                     self._idle.set()
