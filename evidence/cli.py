@@ -11,12 +11,13 @@ import signal
 import socket
 import sqlite3
 import sys
+import time
 from dataclasses import asdict
 from pathlib import Path
 
 import click
 
-from claims.audit import SEVERITY, at_or_worse
+from claims.audit import SEVERITY, TooManyClaims, at_or_worse
 from claims.audit import audit as run_audit
 from claims.export import FORMATS as EXPORT_FORMATS
 from claims.export import export as export_evidence
@@ -420,9 +421,12 @@ class AuditInputError(click.ClickException):
                    "(contradicted < mixed < insufficient_evidence < weakly_supported < supported).")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
               help="Seconds to wait for a URL to answer (each of 3 tries).")
+@click.option("--max-claims", type=click.IntRange(1), metavar="N",
+              help="Refuse (exit 2, nothing checked) a page with more than N checkable claims; "
+                   "each takes a fraction of a second on a large database.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on standard error.")
 @db_option
-def audit(source, fmt, output, fail_on, timeout, quiet, db_path):
+def audit(source, fmt, output, fail_on, timeout, max_claims, quiet, db_path):
     """Audit the health claims in a page of website copy against the evidence.
 
     FILE is HTML, Markdown or plain text; - reads standard input; a URL (http or https) is
@@ -432,7 +436,8 @@ def audit(source, fmt, output, fail_on, timeout, quiet, db_path):
     The audit is recorded in the `audits` table.
 
     Exit status: 0 the audit ran (and no claim reached --fail-on); 1 a claim at or worse
-    than --fail-on was found; 2 the page could not be read or fetched (no report).
+    than --fail-on was found; 2 the page could not be read or fetched, or it has more than
+    --max-claims claims (no report). Progress goes to standard error.
     """
     try:
         page = read_page(source, timeout=timeout)
@@ -440,9 +445,12 @@ def audit(source, fmt, output, fail_on, timeout, quiet, db_path):
         raise AuditInputError(str(exc)) from None
     db = connect(db_path)
     registry = _load_registry(REGISTRY_FILE)
-    bar = _AuditProgress(enabled=not quiet and sys.stderr.isatty())
-    result = run_audit(db, page, registry, progress=bar.update)
-    bar.finish()
+    progress = _AuditProgress(enabled=not quiet)
+    try:
+        result = run_audit(db, page, registry, progress=progress.update, max_claims=max_claims)
+    except TooManyClaims as exc:
+        raise AuditInputError(str(exc)) from None
+    progress.finish()
     failed = bool(fail_on) and any(at_or_worse(c["verdict"], fail_on) for c in result["claims"])
     save_audit(db, result, _auditor(), fail_on, failed)
     report = render(result, fmt)
@@ -461,14 +469,27 @@ def audit(source, fmt, output, fail_on, timeout, quiet, db_path):
 
 
 class _AuditProgress:
+    """A bar on a terminal; otherwise (CI logs) a line when checking starts and every few seconds."""
+
+    EVERY_S = 5
+
     def __init__(self, enabled: bool):
-        self.enabled, self.bar = enabled, None
+        self.enabled, self.bar, self.said_at = enabled, None, None
 
     def update(self, done: int, total: int) -> None:
-        if self.enabled and self.bar is None:
-            self.bar = click.progressbar(length=total, label="checking claims", file=sys.stderr)
-        if self.bar is not None:
+        if not self.enabled:
+            return
+        if sys.stderr.isatty():
+            if self.bar is None:
+                self.bar = click.progressbar(length=total, label="checking claims", file=sys.stderr)
             self.bar.update(1)
+            return
+        if self.said_at is None:
+            click.echo(f"evidence audit: checking {total} claims", err=True)
+            self.said_at = time.monotonic()
+        if time.monotonic() - self.said_at >= self.EVERY_S or done == total:
+            click.echo(f"evidence audit: checked {done} of {total} claims", err=True)
+            self.said_at = time.monotonic()
 
     def finish(self) -> None:
         if self.bar is not None:
