@@ -561,8 +561,7 @@ def serve(port, host, workers, db_path):
     not signed in; DATASETTE_SECRET keeps sign-ins valid across restarts.
     """
     connect(db_path).close()
-    if port_in_use(host, port):
-        raise click.ClickException(f"port {port} on {host} is in use; stop what holds it or pass --port")
+    _refuse_a_port_in_use(host, port)
     secret = os.environ.get("DATASETTE_SECRET")
     if not secret:
         secret = secrets.token_hex(32)  # shared by the workers, gone at restart
@@ -595,6 +594,11 @@ def serve(port, host, workers, db_path):
             signal.signal(sig, signal.SIG_DFL)
 
 
+def _refuse_a_port_in_use(host: str, port: int) -> None:
+    if port_in_use(host, port):
+        raise click.ClickException(f"port {port} on {host} is in use; stop what holds it or pass --port")
+
+
 class _Stopped(Exception):
     """SIGTERM, SIGINT or SIGHUP reached `evidence serve`."""
 
@@ -615,6 +619,7 @@ def up(ctx, port, host, db_path):
     the database already holds; `evidence import FILE...` loads PubMed XML offline.
     Claims are re-linked to the evidence before serving, so the scorecard is current.
     """
+    _refuse_a_port_in_use(host, port)  # before a harvest that would end in a failed start
     try:
         ctx.invoke(harvest, db_path=db_path)
     except SystemExit as exc:

@@ -45,7 +45,7 @@ def accounts(environ: Mapping[str, str] = os.environ) -> dict[str, str]:
 
 def throttle_file(db_path: Path) -> Path:
     """Where the failed sign-ins of the site serving this database are counted."""
-    return Path(db_path).with_name(f"{Path(db_path).stem}.signins.sqlite")
+    return Path(db_path).with_name(f"{Path(db_path).stem}.signins.db")
 
 
 class Throttle:

@@ -45,12 +45,13 @@ def test_a_signal_to_up_stops_everything_it_started(db):
     assert stop(process, signal.SIGTERM) == set()
 
 
-def test_a_port_in_use_is_one_line_and_a_non_zero_exit(db):
+@pytest.mark.parametrize("command", ["serve", "up"])
+def test_a_port_in_use_is_one_line_and_a_non_zero_exit(db, command):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = subprocess.run(EVIDENCE + ["serve", "--db", str(db), "--port", str(port)],
+        result = subprocess.run(EVIDENCE + [command, "--db", str(db), "--port", str(port)],
                                 capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert f"port {port} on 127.0.0.1 is in use" in result.stderr
