@@ -571,13 +571,12 @@ def serve(port, host, workers, db_path):
     click.echo(f"evidence serve: reviewer accounts: {', '.join(names) if names else 'none (read-only)'}",
                err=True)
     env = {**os.environ, SERVE_DB: str(db_path.resolve()), "DATASETTE_SECRET": secret}
-    stop_signals = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
-    for sig in stop_signals:  # the server's whole process tree stops with this command
-        signal.signal(sig, _stop_serving)
+    stop_signals = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)  # stop the server's whole tree
+    previous = {sig: signal.signal(sig, _stop_serving) for sig in stop_signals}
     server = None
     try:
         server = start_server(serve_command(sys.executable, host, port, workers), env)
-        url = f"http://{host}:{port}"
+        url = f"http://{_url_host(host)}:{port}"
         if not wait_until_answering(server, f"{url}/-/versions.json"):
             raise click.ClickException(f"the server did not start on {host}:{port} (see above)")
         click.echo(f"Serving {db_path} on {url}/{db_path.stem}/scorecard "
@@ -590,8 +589,12 @@ def serve(port, host, workers, db_path):
     finally:
         if server is not None:
             stop_server(server)
-        for sig in stop_signals:
-            signal.signal(sig, signal.SIG_DFL)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host  # an IPv6 address
 
 
 def _refuse_a_port_in_use(host: str, port: int) -> None:
