@@ -104,13 +104,17 @@ def serve(db: Path, port: int, env: dict[str, str] | None = None) -> subprocess.
 
 
 def stop(process: subprocess.Popen) -> None:
-    """SIGTERM to `evidence serve`, which stops its uvicorn; SIGKILL to the session if it hangs."""
+    """SIGTERM to `evidence serve`, which stops its uvicorn; then SIGKILL to anything left in its session."""
     process.terminate()
     try:
         process.wait(timeout=20)
     except subprocess.TimeoutExpired:
+        pass
+    try:
         os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+    except ProcessLookupError:
+        pass
+    process.wait()
 
 
 def main() -> None:
