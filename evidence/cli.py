@@ -559,6 +559,9 @@ def serve(port, host, workers, db_path):
     an environment variable REVIEWER_PASSWORD_HASH_<NAME> holding the hash that
     `datasette hash-password` prints. EVIDENCE_REQUIRE_LOGIN=1 closes the site to anyone
     not signed in; DATASETTE_SECRET keeps sign-ins valid across restarts.
+
+    "Serving ..." is printed once the port answers. SIGTERM, SIGINT or SIGHUP stop the
+    server with all its worker processes.
     """
     connect(db_path).close()
     _refuse_a_port_in_use(host, port)
