@@ -18,11 +18,13 @@ import asyncio
 import os
 import re
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -86,18 +88,33 @@ def python_client(base: str, path: str, clients: int, seconds: float) -> tuple[f
     return len(latencies) / seconds, cuts[49], cuts[98], errors
 
 
-def serve(db: Path, port: int) -> subprocess.Popen:
+def serve(db: Path, port: int, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """`evidence serve` in its own session, once it says "Serving" (it does once the port answers)."""
     process = subprocess.Popen([*EVIDENCE, "serve", "--db", str(db), "--port", str(port)], cwd=HERE.parent,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               env={**os.environ, "DATASETTE_SECRET": "bench"})
-    for _ in range(150):
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/-/versions.json", timeout=1)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True,
+                               env={**os.environ, "DATASETTE_SECRET": "bench", **(env or {})})
+    for line in process.stderr:
+        if line.startswith("Serving "):
+            process.log = []  # what the server says from now on (read, so that it never blocks)
+            threading.Thread(target=lambda: process.log.extend(process.stderr), daemon=True).start()
             return process
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    process.kill()
-    sys.exit("evidence serve did not start")
+    stop(process)
+    sys.exit(f"evidence serve did not start (exit status {process.returncode})")
+
+
+def stop(process: subprocess.Popen) -> None:
+    """SIGTERM to `evidence serve`, which stops its uvicorn; then SIGKILL to anything left in its session."""
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        pass
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait()
 
 
 def main() -> None:
@@ -128,8 +145,7 @@ def main() -> None:
                 rate, p50, p99, errors = measure(f"http://127.0.0.1:{port}", path, args.clients, args.seconds)
                 print(f"{name:<30}{rate:>8.1f}{p50 * 1000:>9.1f}{p99 * 1000:>9.1f}{errors:>8}", flush=True)
         finally:
-            process.terminate()
-            process.wait(timeout=10)
+            stop(process)
     print("targets: p99 < 200 ms on every page; scorecard p50 < 50 ms")
 
 

@@ -32,9 +32,20 @@ def at_or_worse(verdict: str, threshold: str) -> bool:
     return SEVERITY.index(verdict) <= SEVERITY.index(threshold)
 
 
+class TooManyClaims(Exception):
+    """The page holds more checkable claims than the audit may check (`--max-claims`)."""
+
+    def __init__(self, found: int, limit: int):
+        super().__init__(f"the page has {found} checkable claims, more than --max-claims {limit}; "
+                         "nothing was checked: raise the limit or audit the page in parts")
+
+
 def audit(db: Database, page: Page, registry: list[dict[str, Any]],
-          progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+          progress: Callable[[int, int], None] | None = None, max_claims: int | None = None) -> dict[str, Any]:
+    """Judge every claim on the page; refuse (TooManyClaims) before any work beyond max_claims."""
     found = extract(page.text)
+    if max_claims is not None and len(found) > max_claims:
+        raise TooManyClaims(len(found), max_claims)
     claims = []
     for done, claim in enumerate(found, 1):
         claims.append(_audit_claim(db, page.text, claim, registry))

@@ -7,17 +7,18 @@ import json
 import logging
 import os
 import secrets
+import signal
 import socket
 import sqlite3
-import subprocess
 import sys
+import time
 from dataclasses import asdict
 from pathlib import Path
 
 import click
 
 from claims import wording
-from claims.audit import SEVERITY, at_or_worse
+from claims.audit import SEVERITY, TooManyClaims, at_or_worse
 from claims.audit import audit as run_audit
 from claims.export import FORMATS as EXPORT_FORMATS
 from claims.export import export as export_evidence
@@ -33,7 +34,16 @@ from db.articles import SaveCounts
 from db.claims import registered_claims, save_audit, save_claims, save_source
 from db.runs import close_interrupted_runs, sync_topics
 from evidence import __version__
-from evidence.serving import DEFAULT_WORKERS, PROJECT_DIR, SERVE_DB, reviewers, serve_command
+from evidence.serving import (
+    DEFAULT_WORKERS,
+    SERVE_DB,
+    port_in_use,
+    reviewers,
+    serve_command,
+    start_server,
+    stop_server,
+    wait_until_answering,
+)
 from harvest.eutils import DEFAULT_BASE_URL, EUtils, Unreachable
 from harvest.harvester import DEFAULT_BATCH_SIZE as EFETCH_BATCH
 from harvest.harvester import Harvester
@@ -432,9 +442,12 @@ class AuditInputError(click.ClickException):
                    "(contradicted < mixed < insufficient_evidence < weakly_supported < supported).")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
               help="Seconds to wait for a URL to answer (each of 3 tries).")
+@click.option("--max-claims", type=click.IntRange(1), metavar="N",
+              help="Refuse (exit 2, nothing checked) a page with more than N checkable claims; "
+                   "each takes a fraction of a second on a large database.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on standard error.")
 @db_option
-def audit(source, fmt, output, fail_on, timeout, quiet, db_path):
+def audit(source, fmt, output, fail_on, timeout, max_claims, quiet, db_path):
     """Audit the health claims in a page of website copy against the evidence.
 
     FILE is HTML, Markdown or plain text; - reads standard input; a URL (http or https) is
@@ -444,7 +457,8 @@ def audit(source, fmt, output, fail_on, timeout, quiet, db_path):
     The audit is recorded in the `audits` table.
 
     Exit status: 0 the audit ran (and no claim reached --fail-on); 1 a claim at or worse
-    than --fail-on was found; 2 the page could not be read or fetched (no report).
+    than --fail-on was found; 2 the page could not be read or fetched, or it has more than
+    --max-claims claims (no report). Progress goes to standard error.
     """
     db = connect_with_articles(db_path)
     try:
@@ -452,9 +466,12 @@ def audit(source, fmt, output, fail_on, timeout, quiet, db_path):
     except PageError as exc:
         raise AuditInputError(str(exc)) from None
     registry = _load_registry(REGISTRY_FILE)
-    bar = _AuditProgress(enabled=not quiet and sys.stderr.isatty())
-    result = run_audit(db, page, registry, progress=bar.update)
-    bar.finish()
+    progress = _AuditProgress(enabled=not quiet)
+    try:
+        result = run_audit(db, page, registry, progress=progress.update, max_claims=max_claims)
+    except TooManyClaims as exc:
+        raise AuditInputError(str(exc)) from None
+    progress.finish()
     failed = bool(fail_on) and any(at_or_worse(c["verdict"], fail_on) for c in result["claims"])
     save_audit(db, result, _auditor(), fail_on, failed)
     report = render(result, fmt)
@@ -473,14 +490,27 @@ def audit(source, fmt, output, fail_on, timeout, quiet, db_path):
 
 
 class _AuditProgress:
+    """A bar on a terminal; otherwise (CI logs) a line when checking starts and every few seconds."""
+
+    EVERY_S = 5
+
     def __init__(self, enabled: bool):
-        self.enabled, self.bar = enabled, None
+        self.enabled, self.bar, self.said_at = enabled, None, None
 
     def update(self, done: int, total: int) -> None:
-        if self.enabled and self.bar is None:
-            self.bar = click.progressbar(length=total, label="checking claims", file=sys.stderr)
-        if self.bar is not None:
+        if not self.enabled:
+            return
+        if sys.stderr.isatty():
+            if self.bar is None:
+                self.bar = click.progressbar(length=total, label="checking claims", file=sys.stderr)
             self.bar.update(1)
+            return
+        if self.said_at is None:
+            click.echo(f"evidence audit: checking {total} claims", err=True)
+            self.said_at = time.monotonic()
+        if time.monotonic() - self.said_at >= self.EVERY_S or done == total:
+            click.echo(f"evidence audit: checked {done} of {total} claims", err=True)
+            self.said_at = time.monotonic()
 
     def finish(self) -> None:
         if self.bar is not None:
@@ -538,7 +568,7 @@ def export(claim_ids, fmt, output, db_path):
 
 
 @cli.command()
-@click.option("--port", type=click.IntRange(0, 65535), default=8001, show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8001, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Interface to listen on; 0.0.0.0 makes it reachable from other machines.")
 @click.option("--workers", type=click.IntRange(1, 64), default=DEFAULT_WORKERS, show_default=True,
@@ -551,8 +581,12 @@ def serve(port, host, workers, db_path):
     an environment variable REVIEWER_PASSWORD_HASH_<NAME> holding the hash that
     `datasette hash-password` prints. EVIDENCE_REQUIRE_LOGIN=1 closes the site to anyone
     not signed in; DATASETTE_SECRET keeps sign-ins valid across restarts.
+
+    "Serving ..." is printed once the port answers. SIGTERM, SIGINT or SIGHUP stop the
+    server with all its worker processes.
     """
     connect(db_path).close()
+    _refuse_a_port_in_use(host, port)
     secret = os.environ.get("DATASETTE_SECRET")
     if not secret:
         secret = secrets.token_hex(32)  # shared by the workers, gone at restart
@@ -561,18 +595,48 @@ def serve(port, host, workers, db_path):
     names = reviewers()
     click.echo(f"evidence serve: reviewer accounts: {', '.join(names) if names else 'none (read-only)'}",
                err=True)
-    click.echo(f"Serving {db_path} on http://{host}:{port}/{db_path.stem}/scorecard "
-               f"({workers} worker process{'es' if workers > 1 else ''})", err=True)
     env = {**os.environ, SERVE_DB: str(db_path.resolve()), "DATASETTE_SECRET": secret}
-    command = serve_command(sys.executable, host, port, workers)
+    stop_signals = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)  # stop the server's whole tree
+    previous = {sig: signal.signal(sig, _stop_serving) for sig in stop_signals}
+    server = None
     try:
-        sys.exit(subprocess.call(command, env=env, cwd=PROJECT_DIR))
-    except KeyboardInterrupt:
-        sys.exit(0)
+        server = start_server(serve_command(sys.executable, host, port, workers), env)
+        url = f"http://{_url_host(host)}:{port}"
+        if not wait_until_answering(server, f"{url}/-/versions.json"):
+            raise click.ClickException(f"the server did not start on {host}:{port} (see above)")
+        click.echo(f"Serving {db_path} on {url}/{db_path.stem}/scorecard "
+                   f"({workers} worker process{'es' if workers > 1 else ''})", err=True)
+        status = server.wait()
+        if status:
+            raise click.ClickException(f"the server stopped with exit status {status}")
+    except _Stopped:
+        click.echo("evidence serve: stopped", err=True)
+    finally:
+        if server is not None:
+            stop_server(server)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host  # an IPv6 address
+
+
+def _refuse_a_port_in_use(host: str, port: int) -> None:
+    if port_in_use(host, port):
+        raise click.ClickException(f"port {port} on {host} is in use; stop what holds it or pass --port")
+
+
+class _Stopped(Exception):
+    """SIGTERM, SIGINT or SIGHUP reached `evidence serve`."""
+
+
+def _stop_serving(signum, frame):
+    raise _Stopped()
 
 
 @cli.command()
-@click.option("--port", type=click.IntRange(0, 65535), default=8001, show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8001, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @db_option
 @click.pass_context
@@ -583,6 +647,7 @@ def up(ctx, port, host, db_path):
     the database already holds; `evidence import FILE...` loads PubMed XML offline.
     Claims are re-linked to the evidence before serving, so the scorecard is current.
     """
+    _refuse_a_port_in_use(host, port)  # before a harvest that would end in a failed start
     try:
         ctx.invoke(harvest, db_path=db_path)
     except SystemExit as exc:

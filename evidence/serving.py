@@ -11,10 +11,17 @@ hash from `datasette hash-password` (datasette-auth-passwords):
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
+import httpx
 import yaml
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -40,21 +47,20 @@ def reviewers(environ: Mapping[str, str] = os.environ) -> list[str]:
 
 
 def metadata_for(db_path: Path, environ: Mapping[str, str] = os.environ) -> dict:
-    """metadata.yml for this database file, with the reviewer accounts the environment defines."""
+    """metadata.yml for this database file (public at /-/metadata.json: it names no account)."""
     metadata = yaml.safe_load(METADATA.read_text())
     name = Path(db_path).stem
     databases = metadata.get("databases", {})
     if "evidence" in databases:
         databases[name] = databases.pop("evidence")
     _link_to(metadata, name)
-    names = reviewers(environ)
-    metadata.setdefault("plugins", {})["datasette-auth-passwords"] = {
-        **{f"{user}_password_hash": {"$env": f"{REVIEWER_PREFIX}{user.upper()}"} for user in names},
-        "actors": {user: {"id": user, **REVIEWER} for user in names},
-    }
-    if environ.get("EVIDENCE_REQUIRE_LOGIN", "").strip() not in ("", "0"):
+    if login_required(environ):
         metadata["allow"] = REVIEWER
     return metadata
+
+
+def login_required(environ: Mapping[str, str] = os.environ) -> bool:
+    return environ.get("EVIDENCE_REQUIRE_LOGIN", "").strip() not in ("", "0")
 
 
 def _link_to(node: object, name: str) -> None:
@@ -65,6 +71,60 @@ def _link_to(node: object, name: str) -> None:
                 node[key] = value.replace('href="/evidence/', f'href="/{name}/')
             else:
                 _link_to(value, name)
+
+
+def port_in_use(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
+def start_server(command: list[str], env: Mapping[str, str]) -> subprocess.Popen:
+    """uvicorn in its own process group (one signal reaches its workers), ended with its parent.
+
+    On Linux the kernel sends it SIGTERM if `evidence serve` dies, even by SIGKILL.
+    """
+    return subprocess.Popen(command, env=dict(env), cwd=PROJECT_DIR, start_new_session=True,
+                            preexec_fn=_terminate_with_parent if sys.platform == "linux" else None)
+
+
+def _terminate_with_parent() -> None:
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def wait_until_answering(process: subprocess.Popen, url: str, timeout: float = 60) -> bool:
+    """True once the server answers HTTP at url; False if it exits or the time runs out first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            httpx.get(url, timeout=1)
+            return True
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    return False
+
+
+def stop_server(process: subprocess.Popen, grace: float = 10) -> None:
+    """SIGTERM to uvicorn's whole process group, then SIGKILL to whatever is left after the grace time."""
+    _signal_group(process, signal.SIGTERM)
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        pass
+    _signal_group(process, signal.SIGKILL)  # a stuck master, or workers that outlived it
+    process.wait()
+
+
+def _signal_group(process: subprocess.Popen, sig: int) -> None:
+    try:
+        os.killpg(process.pid, sig)
+    except ProcessLookupError:
+        pass
 
 
 def serve_command(python: str, host: str, port: int, workers: int) -> list[str]:

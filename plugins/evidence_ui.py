@@ -4,8 +4,9 @@
   highlighted, links from the scorecard to a claim's evidence and from a study to the
   review forms. Everything from abstracts or website copy is escaped: it is shown as
   text, never run as markup.
-- Reviews apply at once: after a reviewer's write query, the claims it touched are
-  re-linked, so the effective stances and verdict already include the decision.
+- Reviews apply in the background: after a reviewer's write query has answered, the
+  claims it touched are re-linked (`evidence/refresh.py`); until then their verdict shows
+  as pending.
 - `/-/evidence-map`: claims x studies coloured by stance, grouped by evidence level, and
   publications per year, drawn as SVG on the server (no script).
 """
@@ -19,9 +20,6 @@ from urllib.parse import urlencode
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
-from sqlite_utils import Database
-
-from claims.link import relink_reviewed
 
 REVIEW_QUERIES = {"confirm_stance", "overturn_stance", "override_verdict", "add_note"}
 STANCE_COLOURS = {"supports": "#1a7f37", "contradicts": "#cf222e", "neutral": "#8c959f"}
@@ -97,24 +95,13 @@ def render_cell(row, value, column, table, database, datasette):
 @hookimpl
 def asgi_wrapper(datasette):
     def wrap(app):
-        async def relink_after_reviews(scope, receive, send):
-            if not (scope["type"] == "http" and scope["method"] == "POST"
+        async def refresh_after_reviews(scope, receive, send):
+            await app(scope, receive, send)
+            if (scope["type"] == "http" and scope["method"] == "POST"
                     and scope["path"].rstrip("/").rsplit("/", 1)[-1] in REVIEW_QUERIES):
-                return await app(scope, receive, send)
-            held = []
+                datasette.evidence_site.refresher.poke()
 
-            async def hold(message):
-                held.append(message)
-
-            await app(scope, receive, hold)
-            database = scope["path"].strip("/").split("/")[0]
-            if database in datasette.databases:
-                await datasette.get_database(database).execute_write_fn(
-                    lambda conn: relink_reviewed(Database(conn)), block=True)
-            for message in held:
-                await send(message)
-
-        return relink_after_reviews
+        return refresh_after_reviews
 
     return wrap
 

@@ -7,18 +7,15 @@ sign in, record a review, and saves screenshots in test-artifacts/browser/.
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 from datasette_auth_passwords.utils import hash_password
 
 from tests.conftest import copy_db
+from tests.server import EVIDENCE, free_port, start, stop
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
@@ -31,37 +28,17 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
                                 reason="needs Debian's chromium at /usr/bin/chromium (.ci/run installs it)")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("browser")
     db = tmp / "evidence.db"
-    evidence = [sys.executable, "-m", "evidence.cli"]
     for args in (["import", str(FIXTURE)], ["link"]):
-        subprocess.run(evidence + args + ["--db", str(db), "--quiet"], check=True, capture_output=True)
-    port = _free_port()
-    env = {**os.environ, "REVIEWER_PASSWORD_HASH_ALICE": hash_password(PASSWORD), "DATASETTE_SECRET": "test"}
-    process = subprocess.Popen(evidence + ["serve", "--db", str(db), "--port", str(port)], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            httpx.get(f"{base}/-/versions.json", timeout=1)
-            break
-        except httpx.HTTPError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail(f"evidence serve did not start: {process.stdout.read().decode()[-2000:]}")
-            time.sleep(0.2)
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
+        subprocess.run(EVIDENCE + args + ["--db", str(db), "--quiet"], check=True, capture_output=True)
+    port = free_port()
+    env = {"REVIEWER_PASSWORD_HASH_ALICE": hash_password(PASSWORD), "DATASETTE_SECRET": "test"}
+    process, _ = start(["serve", "--db", str(db), "--port", str(port)], env=env)
+    yield f"http://127.0.0.1:{port}"
+    assert stop(process) == set(), "evidence serve left processes running"
 
 
 @pytest.fixture(scope="module")
@@ -120,14 +97,18 @@ def test_a_reviewer_browses_searches_and_signs_off_a_claim(server, page):
     page.goto(f"{server}/evidence/scorecard")
     row = page.locator("tr", has=page.get_by_role("link", name="no_side_effects", exact=True))
     assert "1 review," in row.locator("td.col-review_state").inner_text()
-    page.goto(f"{server}/-/evidence-map")
+    for _ in range(50):  # the verdict is refreshed in the background, within seconds
+        page.goto(f"{server}/-/evidence-map")
+        if page.locator("svg circle").count() == 12:
+            break
+        time.sleep(0.2)
     assert page.locator("svg circle").count() == 12  # the overturned study left the map
     page.screenshot(path=str(ARTIFACTS / "4-evidence-map.png"), full_page=True)
 
 
 def test_the_html_audit_report_renders_in_a_browser(browser, synthetic_linked_db, tmp_path):
     report, db = tmp_path / "audit.html", copy_db(synthetic_linked_db, tmp_path / "evidence.db")
-    subprocess.run([sys.executable, "-m", "evidence.cli", "audit", str(PAGE), "--format", "html", "--output",
+    subprocess.run(EVIDENCE + ["audit", str(PAGE), "--format", "html", "--output",
                     str(report), "--db", str(db), "--quiet"], check=True, capture_output=True)
     page = browser.new_page(viewport={"width": 1000, "height": 1400})
     page.goto(report.as_uri())

@@ -16,7 +16,7 @@ from datasette.utils import tilde_encode
 from datasette_auth_passwords.utils import hash_password
 
 from db import open_db
-from db.claims import save_audit, save_source
+from db.claims import add_review, save_audit, save_source
 from evidence.serving import metadata_for
 from evidence.webapp import datasette_for
 from tests.conftest import copy_db
@@ -72,6 +72,11 @@ def post_review(ds, query: str, data: dict[str, str], cookies: dict[str, str] | 
         cookies["ds_csrftoken"] = form.cookies["ds_csrftoken"]
         data = {**data, "csrftoken": re.search(r'name="csrftoken" value="([^"]+)"', form.text).group(1)}
     return run(ds.client.post(f"/evidence/{query}", data=data, cookies=cookies))
+
+
+def applied(ds) -> None:
+    """Wait for the background re-linking of reviewed claims (evidence/refresh.py)."""
+    assert ds.evidence_site.refresher.wait_idle(timeout=30)
 
 
 @pytest.mark.parametrize("query, args", READ_QUERIES.items())
@@ -152,6 +157,7 @@ def test_a_reviewers_verdict_is_stored_with_actor_and_time_and_takes_effect(serv
                            {"claim_id": "no_side_effects", "verdict": "mixed", "note": "Only mild events"},
                            signed_in(served))
     assert response.status_code == 302
+    applied(served)
     db = open_db(served.databases["evidence"].path)
     review = list(db["reviews"].rows)[0]
     assert (review["actor"], review["action"], review["verdict"]) == ("alice", "override_verdict", "mixed")
@@ -162,15 +168,31 @@ def test_a_reviewers_verdict_is_stored_with_actor_and_time_and_takes_effect(serv
     assert card["no_side_effects"]["review_state"] == "verdict set by a reviewer"
 
 
-def test_an_overturned_stance_changes_the_evidence_and_the_verdict_at_once(served):
+def test_an_overturned_stance_changes_the_evidence_and_the_verdict_once_applied(served):
     cookies = signed_in(served)
     for pmid in ("99100001", "99100002"):
         post_review(served, "overturn_stance", {"claim_id": "no_side_effects", "pmid": pmid,
                                                 "stance": "neutral", "note": "fixture"}, cookies)
+    applied(served)
     rows = get(served, "/evidence/evidence_for_claim.json?_shape=array&claim=no_side_effects").json()
     assert {r["pmid"]: r["stance"] for r in rows}[99100001] == "neutral"
     card = {r["see_evidence"]: r for r in get(served, "/evidence/scorecard.json?_shape=array").json()}
     assert card["no_side_effects"]["verdict"] == "insufficient_evidence"  # only the retracted one is left
+
+
+def test_a_review_shows_as_pending_until_its_claim_is_relinked(served):
+    db = open_db(served.databases["evidence"].path)
+    add_review(db, "no_side_effects", "overturn_stance", "alice", pmid=99100001, stance="neutral")
+    card = {r["see_evidence"]: r for r in get(served, "/evidence/scorecard.json?_shape=array").json()}
+    assert card["no_side_effects"]["verdict"] == "pending: a review is being applied"
+    assert card["proven_efficacy"]["verdict"] == "supported"  # claims without new reviews are not pending
+    rows = get(served, "/evidence/evidence_for_claim.json?_shape=array&claim=no_side_effects").json()
+    states = {r["pmid"]: r["review_state"] for r in rows}
+    assert states[99100001] == "review recorded; stance and verdict pending"
+    served.evidence_site.refresher.poke()  # what a review posted through the site does
+    applied(served)
+    card = {r["see_evidence"]: r for r in get(served, "/evidence/scorecard.json?_shape=array").json()}
+    assert card["no_side_effects"]["verdict"] == "contradicted"  # the other study still contradicts
 
 
 def test_a_bad_review_is_refused_with_the_reason_and_stores_nothing(served):

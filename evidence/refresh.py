@@ -1,0 +1,67 @@
+"""Reviews apply in the background: a reviewer's answer never waits for re-linking.
+
+A review is stored by its request, which answers at once; the claims it touched are re-linked
+by one thread per server process, on its own connection, so that re-linking never holds
+Datasette's write connection. Reviews arriving while it works are taken in its next pass.
+Until a claim is re-linked, the scorecard and the claim's evidence page show its verdict as
+pending. A refresh lost to a crash or a restart is done by the next `evidence link` (which
+re-links every claim) or the next review.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from claims.link import relink_reviewed
+
+log = logging.getLogger(__name__)
+RETRIES = 5
+
+
+class VerdictRefresher:
+    def __init__(self, db_path: Path):
+        self.db_path = db_path
+        self._wanted, self._idle = threading.Event(), threading.Event()
+        self._idle.set()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def poke(self) -> None:
+        """Re-link the claims with reviews newer than their verdict, soon."""
+        with self._lock:
+            self._wanted.set()
+            self._idle.clear()
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="verdict-refresher", daemon=True)
+                self._thread.start()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """True once every review poked so far has been applied (tests and benchmarks)."""
+        return self._idle.wait(timeout)
+
+    def _run(self) -> None:
+        db = Database(sqlite3.connect(self.db_path, timeout=60, check_same_thread=False))
+        failures = 0
+        while True:
+            self._wanted.wait()
+            self._wanted.clear()
+            try:
+                relink_reviewed(db)
+                failures = 0
+            except Exception:  # e.g. the database busy beyond the timeout; the server stays up
+                failures += 1
+                log.exception("re-linking reviewed claims failed (try %d of %d)", failures, RETRIES)
+                if failures < RETRIES:
+                    time.sleep(failures)
+                    self._wanted.set()
+                else:  # the next review or `evidence link` applies them
+                    failures = 0
+            with self._lock:
+                if not self._wanted.is_set():
+                    self._idle.set()
