@@ -20,7 +20,7 @@ CLAIM = "Ketamine infusion therapy has no side effects."
     ["link"],
     ["export"],
     ["claims", "extract"],
-    ["serve", "--port", "0"],
+    ["serve", "--port", "8765"],
 ])
 def test_commands_that_read_refuse_a_missing_database_and_create_nothing(tmp_path, args):
     missing = tmp_path / "no" / "such" / "dir" / "evidence.db"
