@@ -189,7 +189,7 @@ def test_a_url_is_fetched_and_audited(db_path, site):
 
 
 @pytest.mark.parametrize("path, message", [
-    ("/slow", "no answer within 0.5 s (tried 3 times)"),
+    ("/slow", "no complete answer within 0.5 s (tried 3 times)"),
     ("/loop", "more than 5 redirects"),
     ("/missing", "the server answered 404 Not Found"),
     ("/broken", "the server answered 500 Internal Server Error (tried 3 times)"),

@@ -180,6 +180,6 @@ def test_real_rate_limit_and_outage_bodies_are_retried(samples):
             continue
         response = httpx.Response(status, content=body)
         with pytest.raises(_Transient):
-            _checked_body(response)
+            _checked_body(response, body)
         retried += 1
     assert retried >= 6
