@@ -13,7 +13,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
@@ -64,7 +64,13 @@ def _read_file(path: Path, max_bytes: int) -> bytes:
 
 def _fetch(url: str, timeout: float, max_bytes: int) -> bytes:
     _check_scheme(url, url)
-    with bounded_client(timeout=timeout, headers={"User-Agent": USER_AGENT}) as client:
+
+    def refuse_non_web_redirects(response: httpx.Response) -> None:  # before httpx parses the address
+        if response.has_redirect_location:
+            _check_scheme(url, urljoin(str(response.url), response.headers["location"]))
+
+    with bounded_client(timeout=timeout, headers={"User-Agent": USER_AGENT},
+                        event_hooks={"response": [refuse_non_web_redirects]}) as client:
         attempt = 0
         while True:
             try:
@@ -91,7 +97,7 @@ class _ServerError(Exception):
 def _check_scheme(url: str, address: str) -> None:
     scheme = urlsplit(address).scheme.lower()
     if scheme not in ("http", "https"):
-        where = "" if address == url else f" redirects to a {scheme or 'schemeless'} address;"
+        where = "" if address == url else f" redirects to a {scheme} address;"
         raise PageError(f"{url}:{where} only http and https addresses can be audited, not {scheme}")
 
 
@@ -100,9 +106,8 @@ def _download(client: httpx.Client, url: str, max_bytes: int) -> bytes:
     address = url
     for _ in range(MAX_REDIRECTS + 1):
         with client.stream("GET", address) as response:
-            if response.is_redirect:
-                address = str(response.url.join(response.headers["location"]))
-                _check_scheme(url, address)
+            if response.has_redirect_location:
+                address = str(response.next_request.url)
                 continue
             if response.status_code >= 500:
                 raise _ServerError(f"the server answered {response.status_code} {response.reason_phrase}")

@@ -253,6 +253,20 @@ def gzip_bomb(size: int) -> bytes:
     return b"".join(pieces) + packer.flush()
 
 
+def drip(out, body: bytes, pause: float) -> None:
+    """Send `body` DRIP_PIECE bytes at a time, `pause` seconds apart: each read is quick, the whole slow."""
+    for start in range(0, len(body), DRIP_PIECE):
+        out.write(body[start:start + DRIP_PIECE])
+        out.flush()
+        time.sleep(pause)
+
+
+def send_zeros(out, size: int) -> None:
+    """A body of `size` zero bytes, a megabyte at a time."""
+    for sent in range(0, size, len(_ZEROS)):
+        out.write(_ZEROS[:min(len(_ZEROS), size - sent)])
+
+
 class _QuietServer(ThreadingHTTPServer):
     def handle_error(self, request, client_address) -> None:
         pass  # a client that gave up on a slow answer closed its socket: expected here
@@ -304,21 +318,11 @@ def _handler(stub: EutilsStub):
                 self.send_header(name, value)
             self.end_headers()
             if fault and fault.kind == "drip":
-                self._drip(body, fault.delay)
+                drip(self.wfile, body, fault.delay)
             elif fault and fault.kind == "huge":
-                self._stream_zeros(fault.size)
+                send_zeros(self.wfile, fault.size)
             else:
                 self.wfile.write(body)
-
-        def _drip(self, body: bytes, pause: float) -> None:
-            for start in range(0, len(body), DRIP_PIECE):
-                self.wfile.write(body[start:start + DRIP_PIECE])
-                self.wfile.flush()
-                time.sleep(pause)
-
-        def _stream_zeros(self, size: int) -> None:
-            for sent in range(0, size, len(_ZEROS)):
-                self.wfile.write(_ZEROS[:min(len(_ZEROS), size - sent)])
 
     return Handler
 
