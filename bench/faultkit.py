@@ -2,7 +2,8 @@
 
 `kill_at_random` starts a command in its own process group and SIGKILLs the whole group at
 a random moment; `problems` says what, if anything, is inconsistent in a database afterwards;
-`peak_rss_mb` runs a command to the end and reports its peak resident memory.
+`peak_rss_mb` runs a command to the end and reports its peak resident memory;
+`command_peak_rss_mb` does so for one command alone, as often as a run needs.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import resource
 import signal
 import sqlite3
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -79,3 +81,21 @@ def peak_rss_mb(command: list[str], env: dict[str, str] | None = None,
     completed = subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                timeout=timeout_s, check=False)
     return completed.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def command_peak_rss_mb(command: list[str], env: dict[str, str] | None = None,
+                        timeout_s: float = 600) -> tuple[int, float, float]:
+    """Run `command` to the end; its exit status, its own peak RSS (MB) and its wall time (s).
+
+    Unlike `peak_rss_mb`, each call measures only its command (wait4 reports that child alone).
+    """
+    started = time.monotonic()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    killer = threading.Timer(timeout_s, process.kill)
+    killer.start()
+    try:
+        _, status, usage = os.wait4(process.pid, 0)
+    finally:
+        killer.cancel()
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return process.returncode, usage.ru_maxrss / 1024, time.monotonic() - started
