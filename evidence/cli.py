@@ -133,7 +133,7 @@ def import_command(files, batch_size, quiet, db_path):
               help="Records per efetch request (and per transaction).")
 @click.option("--email", envvar="NCBI_EMAIL", help="Contact address NCBI asks for [env: NCBI_EMAIL].")
 @click.option("--timeout", type=click.FloatRange(1), default=60.0, show_default=True,
-              help="Seconds to wait for each answer.")
+              help="Seconds each whole answer may take, however slowly it arrives.")
 @click.option("--max-retries", type=click.IntRange(0, 20), default=5, show_default=True,
               help="Retries per request on timeouts, 429s, 5xx and broken answers.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only warnings and errors.")
