@@ -9,7 +9,8 @@ harvest and the same verdicts, with no claim behind the articles.
 Link: `evidence link` on a database imported but never linked is killed the same way, checked,
 and run again; the verdicts and evidence rows must equal an uninterrupted link's.
 
-Prints, per loop: runs, how many were killed (the rest finished first), databases with problems,
+Prints, per loop: runs, how many were killed (the rest finished first), kills that left claims
+behind the articles (saved, not yet linked: the re-run must link them), databases with problems,
 re-runs that failed, and re-runs whose articles or verdicts differ from the uninterrupted run.
 
     python bench/kill_harvest.py [--runs 100] [--seed 11] [--corpus ../shared/corpus]
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -28,6 +30,7 @@ from datetime import date
 from pathlib import Path
 
 import yaml
+from sqlite_utils import Database
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
@@ -69,6 +72,15 @@ def state(db_path: Path) -> tuple:
         db.close()
 
 
+def left_behind(db_path: Path) -> bool:
+    """Did the killed run leave claims that have not seen the saved articles? (Read only.)"""
+    try:
+        with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
+            return bool(claims_behind_articles(Database(conn)))
+    except sqlite3.Error:  # killed before the schema was whole: nothing saved yet
+        return False
+
+
 def run(args: list[str], env: dict[str, str]) -> tuple[int, float]:
     started = time.monotonic()
     done = subprocess.run([*EVIDENCE, *args], env=env, cwd=HERE.parent, capture_output=True, check=False)
@@ -77,7 +89,7 @@ def run(args: list[str], env: dict[str, str]) -> tuple[int, float]:
 
 def kill_loop(name: str, runs: int, rng: random.Random, command: list[str], fresh, reference,
               env: dict[str, str], within_s: float, work: Path) -> None:
-    killed = broken = failed = differ = 0
+    killed = behind = broken = failed = differ = 0
     for i in range(runs):
         db_path = work / f"{name}-{i}.db"
         fresh(db_path)
@@ -86,6 +98,7 @@ def kill_loop(name: str, runs: int, rng: random.Random, command: list[str], fres
         if found:
             broken += 1
             print(f"  {name} run {i}: {found}", file=sys.stderr)
+        behind += left_behind(db_path)
         status, _ = run([*command, "--db", str(db_path)], env)
         if status != 0:
             failed += 1
@@ -93,7 +106,7 @@ def kill_loop(name: str, runs: int, rng: random.Random, command: list[str], fres
             differ += 1
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db_path}{suffix}").unlink(missing_ok=True)
-    print(f"{name:<8}{runs:>6}{killed:>8}{broken:>10}{failed:>13}{differ:>9}{within_s:>12.2f}")
+    print(f"{name:<8}{runs:>6}{killed:>8}{behind:>8}{broken:>10}{failed:>13}{differ:>9}{within_s:>12.2f}")
 
 
 def main() -> None:
@@ -135,8 +148,8 @@ def main() -> None:
 
         print(f"{len(records)} records from {', '.join(f.name for f in files)}; {args.runs} kills each; "
               f"uninterrupted: harvest {harvest_s:.2f} s, link {link_s:.2f} s")
-        print(f"{'loop':<8}{'runs':>6}{'killed':>8}{'problems':>10}{'rerun failed':>13}{'differ':>9}"
-              f"{'kill within':>12}")
+        print(f"{'loop':<8}{'runs':>6}{'killed':>8}{'behind':>8}{'problems':>10}{'rerun failed':>13}"
+              f"{'differ':>9}{'kill within':>12}")
         if args.only in (None, "harvest"):
             kill_loop("harvest", args.runs, rng, harvest, lambda path: None,
                       lambda path: state(path) == expected_articles and verdicts(path) == expected_verdicts,

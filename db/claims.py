@@ -62,14 +62,14 @@ def article_changes(db: Database) -> int:
 
 
 def claims_behind_articles(db: Database) -> list[str]:
-    """Registry claims never linked, or linked before the latest change to the articles.
+    """Registry claims linked before the latest change to the articles, or never (once any exist).
 
     A verdict stores the change count it read the articles at, in the transaction that saves
     it; whatever stopped a harvest or a link, what it saved is behind this count until linked.
     """
     return [row[0] for row in db.execute(
         "SELECT c.id FROM claims c LEFT JOIN claim_verdicts v ON v.claim_id = c.id "
-        "WHERE c.in_registry = 1 AND COALESCE(v.articles_seen, -1) < "
+        "WHERE c.in_registry = 1 AND COALESCE(v.articles_seen, 0) < "
         "COALESCE((SELECT seq FROM article_changes WHERE id = 1), 0) ORDER BY c.id")]
 
 
