@@ -45,7 +45,7 @@ RATE_WITHOUT_KEY = 3.0
 RATE_WITH_KEY = 10.0
 MAX_GET_QUERY = 2000  # longer parameter lists go in a POST body, as NCBI asks
 ERROR_PREVIEW = 200
-MAX_ANSWER_BYTES = 50_000_000  # a 500-record efetch is 2-10 MB; 10,000 records of 5 KB fit
+MAX_ANSWER_BYTES = 50_000_000  # room for a large efetch batch; past it, smaller batches are the answer
 
 log = logging.getLogger("harvest.eutils")
 T = TypeVar("T")
