@@ -73,12 +73,16 @@ def state(db_path: Path) -> tuple:
 
 
 def left_behind(db_path: Path) -> bool:
-    """Did the killed run leave claims that have not seen the saved articles? (Read only.)"""
+    """Did the killed run leave claims that have not seen the saved articles? (Changes nothing.)"""
+    if not db_path.exists():
+        return False
+    conn = sqlite3.connect(db_path)  # not open_db: the re-run must find the schema as the kill left it
     try:
-        with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
-            return bool(claims_behind_articles(Database(conn)))
+        return bool(claims_behind_articles(Database(conn)))
     except sqlite3.Error:  # killed before the schema was whole: nothing saved yet
         return False
+    finally:
+        conn.close()
 
 
 def run(args: list[str], env: dict[str, str]) -> tuple[int, float]:
@@ -146,8 +150,11 @@ def main() -> None:
         assert status == 0, "the uninterrupted link failed"
         expected_links = verdicts(linked)
 
+        with_evidence = sum(1 for v in expected_verdicts[0] if v[4] or v[5])
         print(f"{len(records)} records from {', '.join(f.name for f in files)}; {args.runs} kills each; "
-              f"uninterrupted: harvest {harvest_s:.2f} s, link {link_s:.2f} s")
+              f"uninterrupted: harvest {harvest_s:.2f} s, link {link_s:.2f} s; "
+              f"{len(expected_verdicts[0])} verdicts, {with_evidence} with supporting or contradicting "
+              f"studies, {len(expected_verdicts[1])} evidence rows")
         print(f"{'loop':<8}{'runs':>6}{'killed':>8}{'behind':>8}{'problems':>10}{'rerun failed':>13}"
               f"{'differ':>9}{'kill within':>12}")
         if args.only in (None, "harvest"):
