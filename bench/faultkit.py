@@ -2,19 +2,20 @@
 
 `kill_at_random` starts a command in its own process group and SIGKILLs the whole group at
 a random moment; `problems` says what, if anything, is inconsistent in a database afterwards;
-`peak_rss_mb` runs a command to the end and reports its peak resident memory.
+`run_measured` runs a command to the end and reports its exit status, its own peak resident
+memory, its wall time and what it said.
 """
 
 from __future__ import annotations
 
 import os
 import random
-import resource
 import signal
 import sqlite3
 import subprocess
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 # Triggers that keep articles_fts in step with articles (sqlite-utils' names).
 FTS_TRIGGERS = ("articles_ai", "articles_ad", "articles_au")
@@ -74,27 +75,22 @@ def problems(db_path: Path) -> list[str]:
     return found
 
 
-def peak_rss_mb(command: list[str], env: dict[str, str] | None = None,
-                timeout_s: float = 600) -> tuple[int, float]:
-    """Run `command` to the end; its exit status and the peak RSS (MB) of all waited-for children.
+class Measured(NamedTuple):
+    returncode: int
+    peak_mb: float  # this command's own peak RSS
+    wall_s: float
+    stderr: str  # its first 64 KiB
 
-    Call it once per process that measures: RUSAGE_CHILDREN is the maximum over every child so far.
+
+def run_measured(command: list[str], env: dict[str, str] | None = None, timeout_s: float = 600) -> Measured:
+    """Run `command` to the end (killed after `timeout_s`) and measure it alone.
+
+    The peak memory is this one child's (os.wait4), so one process can measure many commands.
     """
-    completed = subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               timeout=timeout_s, check=False)
-    return completed.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-
-
-def run_measured(command: list[str], env: dict[str, str] | None = None,
-                 timeout_s: float = 600) -> tuple[int, float, str]:
-    """Run `command` to the end: its exit status, its own peak RSS (MB) and its standard error.
-
-    Unlike `peak_rss_mb`, the figure is this one child's (os.wait4), so one process can
-    measure many commands.
-    """
+    started = time.monotonic()
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                start_new_session=True)
-    deadline = time.monotonic() + timeout_s
+    deadline = started + timeout_s
     stderr = b""
     while True:  # read stderr while waiting, so a chatty command cannot block on a full pipe
         chunk = process.stderr.read1(65536) if process.stderr else b""
@@ -106,4 +102,5 @@ def run_measured(command: list[str], env: dict[str, str] | None = None,
             break
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
-    return process.returncode, usage.ru_maxrss / 1024, stderr.decode(errors="replace")
+    return Measured(process.returncode, usage.ru_maxrss / 1024, time.monotonic() - started,
+                    stderr.decode(errors="replace"))

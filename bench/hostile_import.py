@@ -16,7 +16,6 @@ import argparse
 import gzip
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -105,10 +104,8 @@ def main() -> int:
         folder = Path(tmp)
         for case in cases:
             path = build(case, folder, args.gib)
-            started = time.monotonic()
-            status, peak, stderr = run_measured(
+            status, peak, seconds, stderr = run_measured(
                 [str(EVIDENCE), "import", str(path), "--db", str(folder / f"{case}.db"), "--quiet"])
-            seconds = time.monotonic() - started
             said = " | ".join(line for line in stderr.splitlines() if line.strip())[:160] or "(nothing)"
             ok = peak < args.limit_mb and "Traceback" not in stderr
             failed += not ok

@@ -24,6 +24,7 @@ from claims.text import words
 from claims.understand import ClaimSpec, understand
 from claims.verdict import Counted, roll_up
 from db.claims import (
+    article_changes,
     claims_with_new_reviews,
     latest_review_id,
     registered_claims,
@@ -245,6 +246,7 @@ def _overrides(asserts: dict[str, Any]) -> dict[str, Any]:
 
 def link_claim(db: Database, claim: dict[str, Any]) -> Check:
     reviews_seen = latest_review_id(db, claim["id"])
+    articles_seen = article_changes(db)  # read first: a change committed after it leaves the claim behind
     spec = understand(claim["statement"] or claim["quote"], overrides=_overrides(claim["asserts"]))
     result = check_spec(db, claim["quote"], spec, claim["id"])
     counted = [e for e in result.evidence if not e["is_retracted"]]
@@ -255,7 +257,7 @@ def link_claim(db: Database, claim: dict[str, Any]) -> Check:
         "contradicts_strong": _count(counted, "contradicts", strong=True),
         "retracted": sum(bool(e["is_retracted"]) for e in result.evidence),
         "candidates": result.candidates, "review_id": result.override["id"] if result.override else None,
-        "reviews_seen": reviews_seen})
+        "reviews_seen": reviews_seen, "articles_seen": articles_seen})
     return result
 
 

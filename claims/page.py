@@ -1,8 +1,10 @@
 """Read a page of website copy to audit: a file, standard input, or a URL.
 
 Every way in ends in readable text or one clear `PageError`: a missing or binary file, a page
-over the size limit, an unreachable or failing URL, a scheme other than http(s), too many
-redirects. URLs are fetched with a timeout, bounded retries with back-off, and a size limit.
+over the size limit, an unreachable or failing URL, a scheme other than http(s) (redirects
+included), too many redirects, a body that does not decode. URLs are fetched with bounded
+retries with back-off; each try, redirects included, must end within the timeout however
+slowly the page drips in, and stops reading at the size limit, as sent or decompressed.
 """
 
 from __future__ import annotations
@@ -11,11 +13,12 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
 from claims.text import readable_text
+from net.bounded import AnswerTooLarge, bounded_client, deadline, read_body
 
 MAX_BYTES = 5_000_000
 MAX_REDIRECTS = 5
@@ -42,7 +45,7 @@ def read_page(source: str, timeout: float = 10.0, max_bytes: int = MAX_BYTES) ->
     else:
         raw, name = _read_file(Path(source), max_bytes), source
     if len(raw) > max_bytes:
-        raise PageError(f"{source} is larger than {max_bytes // 1_000_000} MB, the limit for one page")
+        raise PageError(f"{source} is larger than {_limit(max_bytes)}, the limit for one page")
     if b"\x00" in raw[:8192]:
         raise PageError(f"{source} is a binary file, not website copy")
     text = readable_text(raw.decode("utf-8", errors="replace"), name)
@@ -60,22 +63,29 @@ def _read_file(path: Path, max_bytes: int) -> bytes:
 
 
 def _fetch(url: str, timeout: float, max_bytes: int) -> bytes:
-    scheme = urlsplit(url).scheme.lower()
-    if scheme not in ("http", "https"):
-        raise PageError(f"{url}: only http and https addresses can be audited, not {scheme}")
-    with httpx.Client(follow_redirects=True, max_redirects=MAX_REDIRECTS, timeout=timeout,
-                      headers={"User-Agent": USER_AGENT}) as client:
+    _check_scheme(url, url)
+
+    def refuse_non_web_redirects(response: httpx.Response) -> None:  # before httpx parses the address
+        if response.has_redirect_location:
+            _check_scheme(url, urljoin(str(response.url), response.headers["location"]))
+
+    with bounded_client(timeout=timeout, headers={"User-Agent": USER_AGENT},
+                        event_hooks={"response": [refuse_non_web_redirects]}) as client:
         attempt = 0
         while True:
             try:
-                return _download(client, url, max_bytes)
-            except (httpx.TimeoutException, httpx.NetworkError, _ServerError) as exc:
+                with deadline(timeout):
+                    return _download(client, url, max_bytes)
+            except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError,
+                    _ServerError) as exc:
                 if attempt == RETRIES:
                     raise PageError(f"{url}: {_reason(exc, timeout)} (tried {RETRIES + 1} times)") from None
-            except httpx.TooManyRedirects:
-                raise PageError(f"{url}: more than {MAX_REDIRECTS} redirects") from None
-            except httpx.HTTPError as exc:
-                raise PageError(f"{url}: {exc}") from None
+            except AnswerTooLarge:
+                raise PageError(f"{url} is larger than {_limit(max_bytes)}, the limit for one page") from None
+            except httpx.DecodingError:
+                raise PageError(f"{url}: the page does not decode (broken Content-Encoding)") from None
+            except (httpx.HTTPError, httpx.InvalidURL) as exc:
+                raise PageError(f"{url}: {_reason(exc, timeout)}") from None
             time.sleep(0.5 * 2 ** attempt)
             attempt += 1
 
@@ -84,26 +94,39 @@ class _ServerError(Exception):
     pass
 
 
+def _check_scheme(url: str, address: str) -> None:
+    scheme = urlsplit(address).scheme.lower()
+    if scheme not in ("http", "https"):
+        where = "" if address == url else f" redirects to a {scheme} address;"
+        raise PageError(f"{url}:{where} only http and https addresses can be audited, not {scheme}")
+
+
 def _download(client: httpx.Client, url: str, max_bytes: int) -> bytes:
-    with client.stream("GET", url) as response:
-        if response.status_code >= 500:
-            raise _ServerError(f"the server answered {response.status_code} {response.reason_phrase}")
-        if response.status_code >= 400:
-            raise PageError(f"{url}: the server answered {response.status_code} {response.reason_phrase}")
-        kind = response.headers.get("content-type", "text/html").split(";")[0].strip().lower()
-        if not (kind.startswith("text/") or kind in ("application/xhtml+xml", "application/xml")):
-            raise PageError(f"{url}: not a web page (content-type {kind})")
-        body = bytearray()
-        for chunk in response.iter_bytes():
-            body += chunk
-            if len(body) > max_bytes:
-                break
-        return bytes(body)
+    """The page at `url`, following at most MAX_REDIRECTS redirects to http(s) addresses only."""
+    address = url
+    for _ in range(MAX_REDIRECTS + 1):
+        with client.stream("GET", address) as response:
+            if response.has_redirect_location:
+                address = str(response.next_request.url)
+                continue
+            if response.status_code >= 500:
+                raise _ServerError(f"the server answered {response.status_code} {response.reason_phrase}")
+            if response.status_code >= 400:
+                raise PageError(f"{url}: the server answered {response.status_code} {response.reason_phrase}")
+            kind = response.headers.get("content-type", "text/html").split(";")[0].strip().lower()
+            if not (kind.startswith("text/") or kind in ("application/xhtml+xml", "application/xml")):
+                raise PageError(f"{url}: not a web page (content-type {kind})")
+            return read_body(response, max_bytes)
+    raise PageError(f"{url}: more than {MAX_REDIRECTS} redirects")
+
+
+def _limit(max_bytes: int) -> str:
+    return f"{max_bytes / 1_000_000:g} MB"
 
 
 def _reason(exc: Exception, timeout: float) -> str:
     if isinstance(exc, httpx.TimeoutException):
-        return f"no answer within {timeout:g} s"
+        return f"no complete answer within {timeout:g} s"
     if isinstance(exc, httpx.ConnectError):
         return "cannot connect (unreachable or refused)"
     return str(exc) or type(exc).__name__

@@ -56,6 +56,24 @@ def latest_review_id(db: Database, claim_id: str) -> int:
     return db.execute("SELECT COALESCE(MAX(id), 0) FROM reviews WHERE claim_id = ?", [claim_id]).fetchone()[0]
 
 
+def article_changes(db: Database) -> int:
+    """How many times an article was added, changed or deleted (the schema's triggers count)."""
+    row = db.execute("SELECT seq FROM article_changes WHERE id = 1").fetchone()
+    return row[0] if row else 0
+
+
+def claims_behind_articles(db: Database) -> list[str]:
+    """Registry claims linked before the latest change to the articles, or never (once any exist).
+
+    A verdict stores the change count it read the articles at, in the transaction that saves
+    it; whatever stopped a harvest or a link, what it saved is behind this count until linked.
+    """
+    return [row[0] for row in db.execute(
+        "SELECT c.id FROM claims c LEFT JOIN claim_verdicts v ON v.claim_id = c.id "
+        "WHERE c.in_registry = 1 AND COALESCE(v.articles_seen, 0) < "
+        "COALESCE((SELECT seq FROM article_changes WHERE id = 1), 0) ORDER BY c.id")]
+
+
 def claims_with_new_reviews(db: Database) -> list[str]:
     """Registry claims reviewed since their verdict was last computed."""
     return [row[0] for row in db.execute(

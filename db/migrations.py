@@ -9,3 +9,9 @@ and runs it, in its own transaction, exactly once per database.
 from sqlite_utils.migrations import Migrations
 
 MIGRATIONS = Migrations("evidence")
+
+
+@MIGRATIONS()
+def count_articles_stored_before_the_change_counter(db):
+    """Articles stored before `article_changes` existed are changes no verdict has seen yet."""
+    db.execute("INSERT OR IGNORE INTO article_changes (id, seq) SELECT 1, COUNT(*) FROM articles")

@@ -230,10 +230,15 @@ TABLES: dict[str, dict[str, Any]] = {
             "candidates": int,  # articles judged
             "review_id": int,
             "reviews_seen": int,  # the newest review id this verdict took into account
+            "articles_seen": int,  # article_changes.seq when this verdict read the articles
             "linked_at": str,
         },
         "pk": "claim_id",
         "foreign_keys": [("claim_id", "claims", "id")],
+    },
+    "article_changes": {  # one row (id 1): seq counts every article added, changed or deleted
+        "columns": {"id": int, "seq": int},
+        "pk": "id",
     },
     "reviews": {  # append-only: triggers refuse UPDATE and DELETE
         "columns": {
@@ -287,6 +292,11 @@ _REVIEW_CHECKS = [
     ("NEW.action = 'note' AND COALESCE(TRIM(NEW.note), '') = ''", "a note cannot be empty"),
 ]
 
+# Bumped by every writer, in the writer's own transaction: a verdict whose articles_seen is
+# behind it has not seen some article yet (db/claims.py `claims_behind_articles`).
+_COUNT_ARTICLE_CHANGE = ("INSERT INTO article_changes (id, seq) VALUES (1, 1) "
+                         "ON CONFLICT (id) DO UPDATE SET seq = seq + 1;")
+
 TRIGGERS = {
     # Every writer (the CLI, Datasette's canned queries, a script) gets the same clear refusal.
     "reviews_validate": "BEFORE INSERT ON reviews BEGIN " + " ".join(
@@ -296,6 +306,10 @@ TRIGGERS = {
                                   "SELECT RAISE(ABORT, 'reviews are append-only'); END",
     "reviews_append_only_delete": "BEFORE DELETE ON reviews BEGIN "
                                   "SELECT RAISE(ABORT, 'reviews are append-only'); END",
+    "article_changes_insert": f"AFTER INSERT ON articles BEGIN {_COUNT_ARTICLE_CHANGE} END",
+    "article_changes_delete": f"AFTER DELETE ON articles BEGIN {_COUNT_ARTICLE_CHANGE} END",
+    "article_changes_update": "AFTER UPDATE OF content_hash, title, abstract, pub_year, publication_types, "
+                              f"is_retracted ON articles BEGIN {_COUNT_ARTICLE_CHANGE} END",
 }
 
 # Child tables of an article: replaced whole when a newer version of the record arrives.

@@ -31,7 +31,7 @@ from claims.report import render
 from claims.text import readable_text
 from db import default_db_path, open_db
 from db.articles import SaveCounts
-from db.claims import registered_claims, save_audit, save_claims, save_source
+from db.claims import claims_behind_articles, registered_claims, save_audit, save_claims, save_source
 from db.runs import close_interrupted_runs, sync_topics
 from evidence import __version__
 from evidence.serving import (
@@ -164,7 +164,7 @@ def import_command(files, batch_size, quiet, db_path):
               help="Records per efetch request (and per transaction).")
 @click.option("--email", envvar="NCBI_EMAIL", help="Contact address NCBI asks for [env: NCBI_EMAIL].")
 @click.option("--timeout", type=click.FloatRange(1), default=60.0, show_default=True,
-              help="Seconds to wait for each answer.")
+              help="Seconds each whole answer may take, however slowly it arrives.")
 @click.option("--max-retries", type=click.IntRange(0, 20), default=5, show_default=True,
               help="Retries per request on timeouts, 429s, 5xx and broken answers.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only warnings and errors.")
@@ -203,6 +203,7 @@ def harvest(topic_names, topics_file, base_url, full, dry_run, batch_size, email
     db = connect(db_path, create=True)
     results = []
     bar = _TopicBars(show_bar)
+    status = 0
     try:
         with EUtils.from_env(base_url, email=email, timeout=timeout, max_retries=max_retries) as client:
             harvester = Harvester(db, client, batch_size=batch_size, on_progress=bar.update)
@@ -221,15 +222,18 @@ def harvest(topic_names, topics_file, base_url, full, dry_run, batch_size, email
     except Unreachable as exc:
         bar.finish()
         click.echo(f"evidence harvest: {exc}", err=True)
-        sys.exit(EXIT_UNREACHABLE)
+        status = EXIT_UNREACHABLE
     except sqlite3.Error as exc:
         raise click.ClickException(f"database error during the harvest: {exc}; batches already "
                                    "saved are kept, re-run to finish") from None
     _report_harvest(results, dry_run, quiet, as_json)
-    if not dry_run and any(r.status == "ok" and (r.new or r.updated or r.deleted) for r in results):
-        _link_all(db, quiet=True)  # new evidence shows up in the verdicts by itself
-        logging.getLogger("harvest").info("claims re-linked to the new evidence")
-    sys.exit(EXIT_FAILED if any(r.status == "failed" for r in results) else 0)
+    if not dry_run:
+        # Whatever this run or an earlier, interrupted one saved and no verdict has seen yet,
+        # failed topics included: new evidence shows up in the verdicts by itself.
+        relinked = _link_all(db, quiet=True, behind_only=True)
+        if relinked:
+            logging.getLogger("harvest").info("%d claims re-linked to the new evidence", relinked)
+    sys.exit(status or (EXIT_FAILED if any(r.status == "failed" for r in results) else 0))
 
 
 def _configure_logging(quiet: bool, verbose: bool, show_bar: bool) -> None:
@@ -373,7 +377,9 @@ def link(claim_ids, quiet, db_path):
     _link_all(connect(db_path), claim_ids, quiet)
 
 
-def _link_all(db, claim_ids=(), quiet: bool = False) -> None:
+def _link_all(db, claim_ids=(), quiet: bool = False, behind_only: bool = False) -> int:
+    """Link the registry's claims (or `claim_ids`, or with `behind_only` those that have not
+    seen the latest articles); returns how many were linked."""
     _store_registry(db, _load_registry(REGISTRY_FILE))
     graded = grade_articles(db)
     if graded and not quiet:
@@ -384,6 +390,9 @@ def _link_all(db, claim_ids=(), quiet: bool = False) -> None:
         if unknown:
             raise ConfigError(f"unknown claim {', '.join(sorted(unknown))}")
         claims_ = [c for c in claims_ if c["id"] in claim_ids]
+    if behind_only:
+        behind = set(claims_behind_articles(db))
+        claims_ = [c for c in claims_ if c["id"] in behind]
     for claim in claims_:
         result = link_claim(db, claim)
         if not quiet:
@@ -391,6 +400,7 @@ def _link_all(db, claim_ids=(), quiet: bool = False) -> None:
             c = sum(e["stance"] == "contradicts" for e in result.evidence)
             click.echo(f"{claim['id']:<34} {result.verdict:<22} {s} supporting, {c} contradicting, "
                        f"{result.candidates} candidates", err=True)
+    return len(claims_)
 
 
 @cli.command()

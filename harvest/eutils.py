@@ -12,6 +12,10 @@ the caller can search again; anything else raises `EUtilsError` with NCBI's word
 
 When the very first request cannot connect at all, `Unreachable` is raised at once, without
 retries: a machine with no network should hear so in a second, not after minutes.
+
+`timeout` bounds each whole answer, connection to last byte, however slowly it drips in; an
+answer larger than `max_bytes` (as sent or decompressed) is an error, not retried, and is
+never held in memory whole. A body whose `Content-Encoding` does not decode is retried.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import httpx
 from lxml import etree
 
 from harvest.pubmed_xml import Deletion, PubmedXMLError, iter_pubmed
+from net.bounded import AnswerTooLarge, bounded_client, deadline, read_body
 
 DEFAULT_BASE_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
 TOOL = "evidence-tracker"
@@ -40,6 +45,7 @@ RATE_WITHOUT_KEY = 3.0
 RATE_WITH_KEY = 10.0
 MAX_GET_QUERY = 2000  # longer parameter lists go in a POST body, as NCBI asks
 ERROR_PREVIEW = 200
+MAX_ANSWER_BYTES = 50_000_000  # room for a large efetch batch; past it, smaller batches are the answer
 
 log = logging.getLogger("harvest.eutils")
 T = TypeVar("T")
@@ -133,7 +139,7 @@ class EUtils:
 
     def __init__(self, base_url: str = DEFAULT_BASE_URL, *, email: str, tool: str = TOOL,
                  api_key: str | None = None, timeout: float = 60.0, max_retries: int = 5,
-                 backoff: float = 1.0, max_backoff: float = 60.0,
+                 max_bytes: int = MAX_ANSWER_BYTES, backoff: float = 1.0, max_backoff: float = 60.0,
                  limiter: RateLimiter | None = None,
                  on_retry: Callable[[str], Any] | None = None):
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
@@ -144,13 +150,14 @@ class EUtils:
         self.limiter = limiter or shared_limiter(RATE_WITH_KEY if api_key else RATE_WITHOUT_KEY)
         self.timeout = timeout
         self.max_retries = max_retries
+        self.max_bytes = max_bytes
         self.backoff = backoff
         self.max_backoff = max_backoff
         self.on_retry = on_retry
         self.stats = Stats()
         self._reached = False  # has any answer ever come back from the endpoint?
-        self._http = httpx.Client(timeout=httpx.Timeout(timeout, connect=min(timeout, 15.0)),
-                                  headers={"User-Agent": f"{tool} (httpx)"})
+        self._http = bounded_client(timeout=httpx.Timeout(timeout, connect=min(timeout, 15.0)),
+                                    headers={"User-Agent": f"{tool} (httpx)"})
 
     @classmethod
     def from_env(cls, base_url: str = DEFAULT_BASE_URL, **options: Any) -> EUtils:
@@ -198,13 +205,15 @@ class EUtils:
         for attempt in range(1, attempts + 1):
             self.limiter.wait()
             self.stats.requests += 1
+            request = {"data": params} if use_post else {"params": params}
             try:
-                if use_post:
-                    response = self._http.post(url, data=params)
-                else:
-                    response = self._http.get(url, params=params)
-                self._reached = True
-                return parse(_checked_body(response))
+                with deadline(self.timeout), \
+                        self._http.stream("POST" if use_post else "GET", url, **request) as response:
+                    self._reached = True
+                    body = read_body(response, self.max_bytes)
+                return parse(_checked_body(response, body))
+            except AnswerTooLarge as exc:
+                raise EUtilsError(f"{endpoint}: {exc}; a smaller --batch-size asks for less") from None
             except _Transient as exc:
                 problem, retry_after = str(exc), exc.retry_after
                 if "rate limit" in problem.lower():
@@ -212,7 +221,9 @@ class EUtils:
             except httpx.TimeoutException as exc:
                 if not self._reached and isinstance(exc, httpx.ConnectTimeout):
                     raise self._unreachable(exc) from None
-                problem, retry_after = f"no answer within {self.timeout:g} s", None
+                problem, retry_after = f"no complete answer within {self.timeout:g} s", None
+            except httpx.DecodingError as exc:
+                problem, retry_after = f"an answer that does not decode ({_reason(exc)})", None
             except httpx.TransportError as exc:
                 if not self._reached and isinstance(exc, httpx.ConnectError):
                     raise self._unreachable(exc) from None
@@ -246,9 +257,8 @@ def _reason(exc: Exception) -> str:
     return text.splitlines()[0][:ERROR_PREVIEW]
 
 
-def _checked_body(response: httpx.Response) -> bytes:
+def _checked_body(response: httpx.Response, body: bytes) -> bytes:
     """The body of a usable answer; raises `_Transient` or `EUtilsError` for the rest."""
-    body = response.content
     status = response.status_code
     if status == 429:
         raise _Transient(f"HTTP 429 rate limit exceeded: {_preview(body)}",

@@ -30,7 +30,7 @@ from harvest.pubmed_xml import Deletion, SkippedRecord
 MAX_PAGE = 9999  # ESearch/EFetch cannot page past the 9,999th hit of one search
 DEFAULT_BATCH_SIZE = 500
 EARLIEST = date(1781, 1, 1)  # older than any PubMed Entrez date
-MAX_RESEARCHES = 3  # times one window may be searched again after its history expired
+MAX_RESEARCHES = 3  # times one batch may search again after the history expired
 
 log = logging.getLogger("harvest")
 Progress = Callable[[str, int, int], Any]  # topic, records done, records expected
@@ -114,8 +114,9 @@ class Harvester:
     def harvest(self, topic: dict[str, Any], *, full: bool = False,
                 dry_run: bool = False) -> TopicResult:
         """Run one topic (as `load_topics` gives it, already in the `topics` table unless
-        `dry_run`). `Unreachable` propagates, since no other topic could work either;
-        other failures are recorded on the run and returned."""
+        `dry_run`). `Unreachable` propagates, since no other topic could work either, and so
+        does Ctrl-C; any other failure (E-utilities, the database, a record) is recorded on
+        the run and returned, so that the other topics still run."""
         name, query = topic["name"], topic["query"]
         cursor = None if full else topic_cursor(self.db, name, query)
         window = None if cursor is None else self._incremental_window(cursor, topic)
@@ -138,11 +139,15 @@ class Harvester:
         try:
             self._harvest_window(name, query, window, result, seen)
             result.status = "ok"
+        except Unreachable as exc:
+            result.status, result.error = "failed", str(exc)
+            raise
         except EUtilsError as exc:
             result.status, result.error = "failed", str(exc)
-            if isinstance(exc, Unreachable):
-                raise
-        except BaseException as exc:  # Ctrl-C, a database error: never advance the cursor
+        except Exception as exc:  # a database error, a record the parser cannot take
+            log.debug("%s failed", name, exc_info=True)
+            result.status, result.error = "failed", f"{type(exc).__name__}: {exc}"
+        except BaseException as exc:  # Ctrl-C: never advance the cursor
             result.status = "failed"
             result.error = f"interrupted by {type(exc).__name__}: {exc}".rstrip(": ")
             raise
@@ -223,6 +228,7 @@ class Harvester:
                     retstart = 0
                 found = fresh
                 continue
+            researches = 0  # the limit is per batch: a long topic may outlive many histories
             for skipped in (item for item in items if isinstance(item, SkippedRecord)):
                 result.warn(skipped.reason)
             records = [item for item in items if isinstance(item, dict)]

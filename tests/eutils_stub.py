@@ -3,7 +3,9 @@
 It serves PubMed records given to it (the shared corpus, or synthetic fixtures) and can be
 told to misbehave the ways NCBI does: rate limiting with NCBI's 429 body, 5xx HTML pages,
 HTML outage pages and JSON rate-limit bodies with HTTP 200, slow answers, truncated XML,
-dropped connections, `<ERROR>` answers, the 9,999-hit paging limit and expiring WebEnvs.
+dropped connections, `<ERROR>` answers, the 9,999-hit paging limit and expiring WebEnvs;
+and the hostile answers a client must survive: a body dripped a few bytes at a time, a body
+of any size (streamed, never held here), a gzip bomb, and a `Content-Encoding` that lies.
 
 Searches understand the date clauses the harvester writes
 (`"2024/01/01"[edat] : "2024/12/31"[edat] OR ...[mdat]`); the rest of the term picks the
@@ -16,9 +18,11 @@ import re
 import secrets
 import threading
 import time
+import zlib
 from collections import deque
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -70,9 +74,12 @@ def article_set(records: list[bytes]) -> bytes:
 @dataclass
 class Fault:
     kind: str  # 429 | 500 | html | json-rate-limit | slow | truncate | reset | error | expire
+    #            | drip | huge | gzip-bomb | bad-encoding
     endpoint: str | None = None  # esearch | efetch | None for either
     message: str = "Search Backend failed: Exception: temporary failure"
-    delay: float = 2.0  # for `slow`
+    delay: float = 2.0  # for `slow`; for `drip`, the pause between pieces
+    size: int = 0  # for `huge` and `gzip-bomb`: bytes the body holds (decompressed)
+    declare_length: bool = False  # for `huge`: send Content-Length (else the body ends at close)
     retry_after: str | None = None  # for 429
     skip: int = 0  # let this many matching requests through first
 
@@ -135,7 +142,7 @@ class EutilsStub:
             if fault and fault.kind == "expire":
                 self._histories.clear()
                 fault = None
-            if fault and fault.kind not in ("slow", "truncate", "reset"):
+            if fault and fault.kind not in _SENT_DIFFERENTLY:
                 return (*self._fault_answer(fault, endpoint), fault)
             if endpoint == "esearch":
                 return 200, "text/xml", self._esearch(params), {}, fault
@@ -231,6 +238,35 @@ def _fetch_error(message: str) -> bytes:
     return f'<?xml version="1.0" ?>\n<eFetchResult>\n\t<ERROR>{message}</ERROR>\n</eFetchResult>\n'.encode()
 
 
+# Faults that change how a normal answer is sent rather than what it says.
+_SENT_DIFFERENTLY = ("slow", "truncate", "reset", "drip", "huge", "gzip-bomb", "bad-encoding")
+DRIP_PIECE = 16  # bytes per piece of a dripped answer
+_ZEROS = bytes(1 << 20)
+
+
+@lru_cache(maxsize=4)
+def gzip_bomb(size: int) -> bytes:
+    """A gzip body that decompresses to `size` zero bytes (about 1,000 times smaller)."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    pieces = [packer.compress(_ZEROS[:min(len(_ZEROS), size - sent)])
+              for sent in range(0, size, len(_ZEROS))]
+    return b"".join(pieces) + packer.flush()
+
+
+def drip(out, body: bytes, pause: float) -> None:
+    """Send `body` DRIP_PIECE bytes at a time, `pause` seconds apart: each read is quick, the whole slow."""
+    for start in range(0, len(body), DRIP_PIECE):
+        out.write(body[start:start + DRIP_PIECE])
+        out.flush()
+        time.sleep(pause)
+
+
+def send_zeros(out, size: int) -> None:
+    """A body of `size` zero bytes, a megabyte at a time."""
+    for sent in range(0, size, len(_ZEROS)):
+        out.write(_ZEROS[:min(len(_ZEROS), size - sent)])
+
+
 class _QuietServer(ThreadingHTTPServer):
     def handle_error(self, request, client_address) -> None:
         pass  # a client that gave up on a slow answer closed its socket: expected here
@@ -263,13 +299,30 @@ def _handler(stub: EutilsStub):
                 time.sleep(fault.delay)
             if fault and fault.kind == "truncate":
                 body = body[: len(body) // 2]
+            encoding = None
+            if fault and fault.kind == "gzip-bomb":
+                body, encoding = gzip_bomb(fault.size), "gzip"
+            if fault and fault.kind == "bad-encoding":
+                encoding = "gzip"  # but the body is plain XML
             self.send_response(status)
             self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
+            if encoding:
+                self.send_header("Content-Encoding", encoding)
+            if fault and fault.kind == "huge" and not fault.declare_length:
+                self.send_header("Connection", "close")
+                self.close_connection = True
+            else:
+                self.send_header("Content-Length", str(fault.size if fault and fault.kind == "huge"
+                                                       else len(body)))
             for name, value in headers.items():
                 self.send_header(name, value)
             self.end_headers()
-            self.wfile.write(body)
+            if fault and fault.kind == "drip":
+                drip(self.wfile, body, fault.delay)
+            elif fault and fault.kind == "huge":
+                send_zeros(self.wfile, fault.size)
+            else:
+                self.wfile.write(body)
 
     return Handler
 

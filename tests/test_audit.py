@@ -20,6 +20,7 @@ from claims.registry import SOURCES_DIR, load_registry
 from db import open_db
 from evidence.cli import cli
 from tests.conftest import copy_db
+from tests.eutils_stub import drip, gzip_bomb, send_zeros
 
 CONTRACT_KEYS = {"text", "start", "end", "registry_id", "verdict", "explanation", "evidence", "suggestion"}
 EVIDENCE_KEYS = {"pmid", "stance", "level", "design", "citation", "rationale"}
@@ -146,13 +147,19 @@ def test_a_missing_file_is_a_clear_error(db_path, tmp_path):
 
 
 class _Site(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
     def do_GET(self):  # noqa: N802 (http.server's name)
         if self.path == "/slow":
             time.sleep(2)
-        if self.path == "/loop":
+        if self.path in ("/loop", "/to-data"):
             self.send_response(302)
-            self.send_header("Location", "/loop")
+            self.send_header("Location", "/loop" if self.path == "/loop" else "data:text/html,<p>hi</p>")
+            self.send_header("Content-Length", "0")
             self.end_headers()
+            return
+        if self.path in ("/drip", "/huge", "/bomb", "/bad-encoding"):
+            self._hostile()
             return
         status, kind, body = {
             "/page": (200, "text/html; charset=utf-8", NEW_PAGE.encode()),
@@ -164,6 +171,22 @@ class _Site(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    def _hostile(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Connection", "close")
+        if self.path in ("/bomb", "/bad-encoding"):
+            self.send_header("Content-Encoding", "gzip")
+        self.end_headers()
+        if self.path == "/drip":
+            drip(self.wfile, NEW_PAGE.encode(), 0.1)
+        elif self.path == "/huge":
+            send_zeros(self.wfile, 20_000_000)
+        elif self.path == "/bomb":
+            self.wfile.write(gzip_bomb(100_000_000))
+        else:
+            self.wfile.write(NEW_PAGE.encode())
 
     def log_message(self, *args):
         pass
@@ -189,16 +212,28 @@ def test_a_url_is_fetched_and_audited(db_path, site):
 
 
 @pytest.mark.parametrize("path, message", [
-    ("/slow", "no answer within 0.5 s (tried 3 times)"),
+    ("/slow", "no complete answer within 0.5 s (tried 3 times)"),
     ("/loop", "more than 5 redirects"),
     ("/missing", "the server answered 404 Not Found"),
     ("/broken", "the server answered 500 Internal Server Error (tried 3 times)"),
     ("/image", "not a web page (content-type image/png)"),
+    ("/to-data", "redirects to a data address; only http and https addresses can be audited"),
+    ("/huge", "is larger than 5 MB, the limit for one page"),
+    ("/bomb", "is larger than 5 MB, the limit for one page"),
+    ("/bad-encoding", "the page does not decode (broken Content-Encoding)"),
 ])
 def test_url_failures_get_one_clear_line_and_exit_2(db_path, site, path, message):
     result = audit(db_path, f"{site}{path}", "--timeout", "0.5")
     assert result.exit_code == 2, result.output
     assert message in result.output and "Traceback" not in result.output
+
+
+def test_a_dripped_page_ends_at_the_timeout_for_the_whole_answer(db_path, site):
+    started = time.monotonic()
+    result = audit(db_path, f"{site}/drip", "--timeout", "0.5")  # 16 bytes every 0.1 s, for 6 s
+    assert result.exit_code == 2, result.output
+    assert "no complete answer within 0.5 s (tried 3 times)" in result.output
+    assert time.monotonic() - started < 3 * 0.5 + 0.5 + 1.0 + 1.0  # three tries, two back-offs, slack
 
 
 def test_unreachable_and_non_web_addresses_are_clear_errors(db_path):

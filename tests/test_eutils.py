@@ -85,7 +85,7 @@ def test_all_clients_in_the_process_share_one_limiter_per_rate():
 
 
 @pytest.mark.parametrize("kind", ["429", "500", "html", "json-rate-limit", "slow", "truncate",
-                                  "reset", "error"])
+                                  "reset", "error", "drip", "bad-encoding"])
 @pytest.mark.parametrize("endpoint", ["esearch", "efetch"])
 def test_each_transient_fault_is_retried_and_the_answer_is_the_same(stub, kind, endpoint):
     stub.fail(kind, endpoint, delay=3.0)
@@ -93,6 +93,34 @@ def test_each_transient_fault_is_retried_and_the_answer_is_the_same(stub, kind, 
         assert fetch_all(client) == sorted(r.pmid for r in RECORDS)
         assert client.stats.retries == 1
         assert client.stats.requests == 3
+
+
+def test_a_dripped_answer_ends_at_the_timeout_for_the_whole_answer(stub):
+    stub.fail("drip", "esearch", times=3, delay=0.1)  # 16 bytes every 0.1 s: each read is quick
+    with client_for(stub, timeout=1.0, max_retries=1) as client, pytest.raises(EUtilsError) as error:
+        started = time.monotonic()
+        client.esearch("anything")
+    assert "no complete answer within 1 s" in str(error.value)
+    assert time.monotonic() - started < 2 * 1.0 + 0.5  # two tries of one second, and a back-off
+
+
+@pytest.mark.parametrize("kind, declare_length", [("huge", True), ("huge", False), ("gzip-bomb", False)],
+                         ids=["declared-length", "until-close", "gzip-bomb"])
+def test_an_answer_over_the_size_limit_is_one_clear_error_and_not_retried(stub, kind, declare_length):
+    stub.fail(kind, "efetch", size=20_000_000, declare_length=declare_length)
+    with client_for(stub, max_bytes=1_000_000) as client, pytest.raises(EUtilsError) as error:
+        fetch_all(client)
+    assert "over the 1 MB limit" in str(error.value) or "than the 1 MB limit" in str(error.value)
+    assert "batch-size" in str(error.value)
+    assert stub.count("efetch") == 1
+
+
+def test_a_content_encoding_that_never_decodes_fails_with_one_line(stub):
+    stub.fail("bad-encoding", "esearch", times=10)
+    with client_for(stub, max_retries=2) as client, pytest.raises(EUtilsError) as error:
+        client.esearch("anything")
+    assert str(error.value).startswith("esearch failed 3 times; last: an answer that does not decode")
+    assert "\n" not in str(error.value)
 
 
 def test_retry_after_is_honoured(stub):
@@ -180,6 +208,6 @@ def test_real_rate_limit_and_outage_bodies_are_retried(samples):
             continue
         response = httpx.Response(status, content=body)
         with pytest.raises(_Transient):
-            _checked_body(response)
+            _checked_body(response, body)
         retried += 1
     assert retried >= 6

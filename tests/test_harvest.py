@@ -189,6 +189,41 @@ def test_an_expired_history_mid_run_is_searched_again_and_nothing_is_lost(db, st
     assert stored == result.warnings
 
 
+def test_a_history_that_expires_at_every_batch_still_brings_a_long_topic_whole(db, stub):
+    stub.webenv_lifetime = 1  # every search's history serves one efetch, then is gone
+    topic = TOPICS[0]
+    wanted = len(stub.queries[topic["query"]])
+    result = harvester(db, stub, batch_size=2).harvest(topic)  # many more batches than 3
+    assert result.status == "ok", result.error
+    assert result.found == wanted and db["articles"].count == wanted
+    assert stub.count("esearch") == -(-wanted // 2)  # one search per batch
+
+
+def test_a_history_that_keeps_expiring_within_one_batch_fails_the_topic(db, stub):
+    stub.fail("expire", "efetch", times=10)
+    result = harvester(db, stub).harvest(TOPICS[0])
+    assert result.status == "failed" and "searched again 3 times" in result.error
+
+
+def test_a_topic_that_hits_a_database_error_fails_alone(db, stub, monkeypatch):
+    import sqlite3
+
+    import harvest.harvester
+    real = harvest.harvester.save_batch
+
+    def locked_for_headache(db, run_id, topic, *args, **kwargs):
+        if topic == "headache":
+            raise sqlite3.OperationalError("database is locked")
+        return real(db, run_id, topic, *args, **kwargs)
+
+    monkeypatch.setattr(harvest.harvester, "save_batch", locked_for_headache)
+    h = harvester(db, stub)
+    results = [h.harvest(t) for t in TOPICS]
+    assert [r.status for r in results] == ["failed", "ok"]
+    assert results[0].error == "OperationalError: database is locked"
+    assert db["topics"].get("headache")["cursor"] is None and db["topics"].get("safety")["cursor"]
+
+
 def test_more_than_9999_hits_are_split_by_date_windows_and_all_arrive(db):
     records = [synthetic_record(99700000 + i, date(2015, 1, 1) + timedelta(days=i % 3000))
                for i in range(10_050)]

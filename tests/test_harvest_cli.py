@@ -15,8 +15,10 @@ import pytest
 import yaml
 
 from db import open_db
+from db.claims import claims_behind_articles
 from harvest.lock import harvest_lock
-from tests.eutils_stub import EutilsStub, synthetic_record
+from tests.conftest import FIXTURES
+from tests.eutils_stub import EutilsStub, records_from_xml, synthetic_record
 from tests.test_harvest import TOPICS, snapshot
 
 PROJECT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -44,6 +46,27 @@ def _write(*args, **kwargs):
     if len(calls) == 2:
         os.kill(os.getpid(), signal.SIGKILL)
 a._write = _write
+"""
+
+# Kill the harvest with SIGKILL while it links claims, after the first two are saved.
+KILL_WHILE_LINKING = """
+import os, signal, claims.link as l
+real = l.link_claim
+calls = []
+def link_claim(*args, **kwargs):
+    calls.append(1)
+    if len(calls) == 3:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real(*args, **kwargs)
+l.link_claim = link_claim
+"""
+SAY_WHICH_CLAIMS_ARE_LINKED = """
+import sys, claims.link as l
+real = l.link_claim
+def link_claim(db, claim):
+    print("linking", claim["id"], file=sys.stderr)
+    return real(db, claim)
+l.link_claim = link_claim
 """
 
 
@@ -167,6 +190,76 @@ def test_a_failed_topic_sets_a_non_zero_exit_status(tmp_path, stub, topics_file)
     assert done.returncode == 1
     assert "headache (full): failed" in done.stderr and "Invalid query syntax" in done.stderr
     assert "safety (full): ok" in done.stderr  # the other topic still ran
+
+
+@pytest.fixture
+def evidence_stub():
+    """The synthetic records the linked test database is made of: claims get real verdicts."""
+    with EutilsStub(records_from_xml(FIXTURES / "serve_records.xml")) as server:
+        pmids = sorted(server.records)
+        server.queries = {TOPICS[0]["query"]: set(pmids[: len(pmids) * 2 // 3]),
+                          TOPICS[1]["query"]: set(pmids[len(pmids) // 3:])}
+        yield server
+
+
+def verdicts(db_path) -> list[tuple]:
+    return open_db(db_path).execute(
+        "SELECT claim_id, verdict, auto_verdict, supports, contradicts, retracted, candidates "
+        "FROM claim_verdicts ORDER BY claim_id").fetchall()
+
+
+def test_a_harvest_killed_while_linking_is_linked_by_the_next_one_that_finds_nothing_new(
+        tmp_path, evidence_stub, topics_file):
+    reference = tmp_path / "reference.db"
+    assert evidence(*harvest_args(evidence_stub, topics_file), db_path=reference).returncode == 0
+    assert any(v[3] or v[4] for v in verdicts(reference))  # the fixtures support or contradict
+
+    killed = tmp_path / "killed.db"
+    crash = evidence(*harvest_args(evidence_stub, topics_file), db_path=killed, prelude=KILL_WHILE_LINKING)
+    assert crash.returncode == -signal.SIGKILL
+    assert len(verdicts(killed)) == 2 and claims_behind_articles(open_db(killed))
+
+    rerun = evidence(*harvest_args(evidence_stub, topics_file, "--json"), db_path=killed)
+    assert rerun.returncode == 0, rerun.stderr
+    assert all(t["new"] == 0 for t in json.loads(rerun.stdout)["topics"])  # nothing new was found
+    assert verdicts(killed) == verdicts(reference)
+    assert claims_behind_articles(open_db(killed)) == []
+
+
+def test_a_harvest_that_changes_nothing_links_nothing(tmp_path, evidence_stub, topics_file):
+    db_path = tmp_path / "evidence.db"
+    first = evidence(*harvest_args(evidence_stub, topics_file), db_path=db_path,
+                     prelude=SAY_WHICH_CLAIMS_ARE_LINKED)
+    assert first.returncode == 0 and "linking" in first.stderr
+    again = evidence(*harvest_args(evidence_stub, topics_file), db_path=db_path,
+                     prelude=SAY_WHICH_CLAIMS_ARE_LINKED)
+    assert again.returncode == 0 and "linking" not in again.stderr
+
+
+def test_what_a_failed_topic_saved_is_linked(tmp_path, evidence_stub, topics_file):
+    db_path = tmp_path / "evidence.db"
+    evidence_stub.fail("error", "efetch", skip=1, message="Invalid query for efetch")
+    done = evidence(*harvest_args(evidence_stub, topics_file, "--topic", "headache", "--batch-size", "1"),
+                    db_path=db_path)
+    assert done.returncode == 1 and "Invalid query for efetch" in done.stderr
+    db = open_db(db_path)
+    assert db["articles"].count == 1 and db["claim_verdicts"].count > 0
+    assert claims_behind_articles(db) == []
+
+
+@pytest.mark.parametrize("fault, options, message", [
+    ("bad-encoding", {"times": 2}, "efetch failed 2 times; last: an answer that does not decode"),
+    ("huge", {"size": 60_000_000, "declare_length": True}, "over the 50 MB limit"),
+], ids=["broken-content-encoding", "over-the-size-limit"])
+def test_a_hostile_answer_fails_its_topic_in_one_line_and_the_others_go_on(
+        tmp_path, stub, topics_file, fault, options, message):
+    stub.fail(fault, "efetch", **options)
+    done = evidence(*harvest_args(stub, topics_file, "--max-retries", "1"), db_path=tmp_path / "evidence.db")
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    errors = [line for line in done.stderr.splitlines() if "error:" in line]
+    assert len(errors) == 1 and message in errors[0]
+    assert "headache (full): failed" in done.stderr and "safety (full): ok" in done.stderr
 
 
 @pytest.mark.parametrize("content, message", [
