@@ -16,6 +16,7 @@ A passed deadline raises httpx's own timeout exceptions (`httpx.TimeoutException
 from __future__ import annotations
 
 import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -45,9 +46,33 @@ def deadline(seconds: float) -> Iterator[None]:
 
 
 def bounded_client(**options: Any) -> httpx.Client:
-    """An `httpx.Client` whose every socket operation respects the current `deadline`."""
+    """An `httpx.Client` whose every socket operation respects the current `deadline`.
+
+    Like httpx itself it honours the environment's proxies (HTTP_PROXY, HTTPS_PROXY,
+    ALL_PROXY and NO_PROXY, either case), which httpx ignores once it is given a transport.
+    """
     headers = {"Accept-Encoding": ACCEPT_ENCODING, **options.pop("headers", {})}
-    return httpx.Client(transport=_DeadlineTransport(), headers=headers, **options)
+    return httpx.Client(transport=_DeadlineTransport(), mounts=_proxy_mounts(), headers=headers, **options)
+
+
+def _proxy_mounts() -> dict[str, httpx.BaseTransport]:
+    """Transports by URL pattern for the environment's proxies, the way httpx reads them."""
+    found = urllib.request.getproxies()
+    mounts: dict[str, httpx.BaseTransport] = {}
+    for scheme in ("http", "https"):
+        proxy = found.get(scheme) or found.get("all")
+        if proxy:
+            mounts[f"{scheme}://"] = _DeadlineTransport(httpx.Proxy(proxy if "://" in proxy else f"http://{proxy}"))
+    if not mounts:
+        return {}
+    for host in (h.strip() for h in found.get("no", "").split(",")):
+        if host == "*":
+            return {}
+        if host:
+            exact = host.lower() == "localhost" or host.replace(".", "").isdigit() or ":" in host
+            pattern = host if "://" in host else f"all://{host}" if exact else f"all://*{host}"
+            mounts[pattern] = _DeadlineTransport()  # straight to the host
+    return mounts
 
 
 def read_body(response: httpx.Response, max_bytes: int) -> bytes:
@@ -114,7 +139,15 @@ class _DeadlineTransport(httpx.HTTPTransport):
     whole (`_pool` is where `HTTPTransport` keeps it, httpx 0.27 to 0.28).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, proxy: httpx.Proxy | None = None) -> None:
         super().__init__()
-        self._pool = httpcore.ConnectionPool(ssl_context=httpx.create_ssl_context(),
-                                             network_backend=_DeadlineBackend())
+        if proxy is None:
+            self._pool = httpcore.ConnectionPool(ssl_context=httpx.create_ssl_context(),
+                                                 network_backend=_DeadlineBackend())
+            return
+        url = proxy.url
+        self._pool = httpcore.HTTPProxy(
+            proxy_url=httpcore.URL(scheme=url.raw_scheme, host=url.raw_host, port=url.port,
+                                   target=url.raw_path),
+            proxy_auth=proxy.raw_auth, proxy_headers=proxy.headers.raw,
+            ssl_context=httpx.create_ssl_context(), network_backend=_DeadlineBackend())
