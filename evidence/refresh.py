@@ -1,8 +1,9 @@
 """Reviews apply in the background: a reviewer's answer never waits for re-linking.
 
 A review is stored by its request, which answers at once; the claims it touched are re-linked
-by one thread per server process, on its own connection, so that re-linking never holds
-Datasette's write connection. Reviews arriving while it works are taken in its next pass.
+by a child process at low priority, started by one thread per server process, so that
+re-linking never holds Datasette's write connection, the server's GIL or the cores its
+requests need. Reviews arriving while it works are taken in its next pass.
 Until a claim is re-linked, the scorecard and the claim's evidence page show its verdict as
 pending. A refresh lost to a crash or a restart is done by the next `evidence link` (which
 re-links every claim) or the next review.
@@ -11,7 +12,10 @@ re-links every claim) or the next review.
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -19,9 +23,11 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from claims.link import relink_reviewed
+from evidence.serving import terminate_with_parent
 
 log = logging.getLogger(__name__)
 RETRIES = 5
+NICENESS = 10  # re-linking yields the cores to the requests
 
 
 class VerdictRefresher:
@@ -46,15 +52,15 @@ class VerdictRefresher:
         return self._idle.wait(timeout)
 
     def _run(self) -> None:
-        db = Database(sqlite3.connect(self.db_path, timeout=60, check_same_thread=False))
         failures = 0
         while True:
             self._wanted.wait()
             self._wanted.clear()
             try:
-                relink_reviewed(db)
+                subprocess.run([sys.executable, "-m", "evidence.refresh", str(self.db_path)], check=True,
+                               preexec_fn=_low_priority_child)
                 failures = 0
-            except Exception:  # e.g. the database busy beyond the timeout; the server stays up
+            except (OSError, subprocess.CalledProcessError):  # its traceback is in the server's log
                 failures += 1
                 log.exception("re-linking reviewed claims failed (try %d of %d)", failures, RETRIES)
                 if failures < RETRIES:
@@ -65,3 +71,18 @@ class VerdictRefresher:
             with self._lock:
                 if not self._wanted.is_set():
                     self._idle.set()
+
+
+def _low_priority_child() -> None:
+    os.nice(NICENESS)
+    if sys.platform == "linux":
+        terminate_with_parent()
+
+
+def main(db_path: str) -> None:
+    """Re-link the claims reviewed since their verdict (the child process `VerdictRefresher` starts)."""
+    relink_reviewed(Database(sqlite3.connect(db_path, timeout=60)))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

@@ -89,10 +89,11 @@ def start_server(command: list[str], env: Mapping[str, str]) -> subprocess.Popen
     On Linux the kernel sends it SIGTERM if `evidence serve` dies, even by SIGKILL.
     """
     return subprocess.Popen(command, env=dict(env), cwd=PROJECT_DIR, start_new_session=True,
-                            preexec_fn=_terminate_with_parent if sys.platform == "linux" else None)
+                            preexec_fn=terminate_with_parent if sys.platform == "linux" else None)
 
 
-def _terminate_with_parent() -> None:
+def terminate_with_parent() -> None:
+    """In a child, before exec: the kernel sends it SIGTERM when its parent dies (Linux)."""
     PR_SET_PDEATHSIG = 1
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
