@@ -5,7 +5,7 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 
-.PHONY: install up test bench lint
+.PHONY: install up test bench faults lint
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,14 @@ bench: install
 	$(BIN)/python bench/harvest.py
 	$(BIN)/python bench/link.py
 	$(BIN)/python bench/serve.py
+	$(BIN)/python bench/review_load.py --reviews 50 --records 20000
 	$(BIN)/python bench/scifact.py cv
+
+faults: install
+	$(BIN)/python bench/kill_store.py --kills 100 --runs 10
+	$(BIN)/python bench/kill_harvest.py --runs 100
+	$(BIN)/python bench/hostile_import.py --gib 4
+	$(BIN)/python bench/hostile_network.py
 
 lint: install
 	$(BIN)/ruff check .
