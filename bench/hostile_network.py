@@ -60,13 +60,19 @@ def main() -> None:
             "audit (3 tries)": ["audit", f"{stub.url}esearch.fcgi?term=x", "--quiet",
                                 "--timeout", args.timeout, "--format", "json"],
         }
+        # An audit needs a database with articles: the stub's records, harvested once.
+        audit_db = Path(tmp) / "audit.db"
+        harvested = run_measured([*EVIDENCE, *commands["harvest, no retries"], "--db", str(audit_db)],
+                                 env=env)
+        if harvested.returncode != 0:
+            sys.exit(f"could not build the audit database: {harvested.stderr}")
         print(f"--timeout {args.timeout}; exit status, peak RSS of the command, wall time")
         print(f"{'answer':<34}{'command':<22}{'exit':>5}{'peak MB':>9}{'wall s':>8}")
         for label, kind, options in cases:
             for name, command in commands.items():
                 if "5 retries" in name and kind != "drip":
                     continue  # only the deadline depends on retries; the size limit is not retried
-                db_path = Path(tmp) / f"{name[:5]}-{kind}.db"
+                db_path = audit_db if name.startswith("audit") else Path(tmp) / f"{name[:5]}-{kind}.db"
                 stub.faults.clear()
                 if kind:
                     stub.fail(kind, "esearch", times=10, **options)

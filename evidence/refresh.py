@@ -57,12 +57,19 @@ class VerdictRefresher:
             self._wanted.wait()
             self._wanted.clear()
             try:
-                subprocess.run([sys.executable, "-m", "evidence.refresh", str(self.db_path)], check=True,
-                               preexec_fn=_low_priority_child)
+                returncode = subprocess.run([sys.executable, "-m", "evidence.refresh", str(self.db_path)],
+                                            preexec_fn=_low_priority_child, check=False).returncode
+            except OSError as exc:  # no process could be started (out of memory or descriptors)
+                log.error("re-linking reviewed claims could not start: %s", exc)
+                returncode = 1
+            if returncode == 0:
                 failures = 0
-            except (OSError, subprocess.CalledProcessError):  # its traceback is in the server's log
+            elif returncode < 0:  # stopped by a signal: the server is stopping
+                log.warning("re-linking reviewed claims was stopped (signal %d); the next review or "
+                            "`evidence link` applies them", -returncode)
+            else:  # e.g. the database busy beyond the timeout; its traceback is in the server's log
                 failures += 1
-                log.exception("re-linking reviewed claims failed (try %d of %d)", failures, RETRIES)
+                log.error("re-linking reviewed claims failed (try %d of %d)", failures, RETRIES)
                 if failures < RETRIES:
                     time.sleep(failures)
                     self._wanted.set()
