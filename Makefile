@@ -32,7 +32,7 @@ bench: install
 
 faults: install
 	$(BIN)/python bench/kill_store.py --kills 100 --runs 10
-	$(BIN)/python bench/kill_harvest.py --runs 100
+	$(BIN)/python bench/kill_harvest.py --kills 100
 	$(BIN)/python bench/hostile_import.py --gib 4
 	$(BIN)/python bench/hostile_network.py
 

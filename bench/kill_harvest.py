@@ -13,7 +13,7 @@ Prints, per loop: runs, how many were killed (the rest finished first), kills th
 behind the articles (saved, not yet linked: the re-run must link them), databases with problems,
 re-runs that failed, and re-runs whose articles or verdicts differ from the uninterrupted run.
 
-    python bench/kill_harvest.py [--runs 100] [--seed 11] [--corpus ../shared/corpus]
+    python bench/kill_harvest.py [--kills 100] [--seed 11] [--corpus ../shared/corpus]
 """
 
 from __future__ import annotations
@@ -91,10 +91,12 @@ def run(args: list[str], env: dict[str, str]) -> tuple[int, float]:
     return done.returncode, time.monotonic() - started
 
 
-def kill_loop(name: str, runs: int, rng: random.Random, command: list[str], fresh, reference,
+def kill_loop(name: str, kills: int, rng: random.Random, command: list[str], fresh, reference,
               env: dict[str, str], within_s: float, work: Path) -> None:
-    killed = behind = broken = failed = differ = 0
-    for i in range(runs):
+    """Run until `kills` runs were killed (a run that finishes before its moment counts too)."""
+    runs = killed = behind = broken = failed = differ = 0
+    while killed < kills:
+        i, runs = runs, runs + 1
         db_path = work / f"{name}-{i}.db"
         fresh(db_path)
         killed += kill_at_random([*EVIDENCE, *command, "--db", str(db_path)], rng, within_s, env)
@@ -115,7 +117,7 @@ def kill_loop(name: str, runs: int, rng: random.Random, command: list[str], fres
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=100)
+    parser.add_argument("--kills", type=int, default=100, help="Killed runs per loop.")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--only", choices=["harvest", "link"], help="Run one loop only.")
@@ -151,18 +153,18 @@ def main() -> None:
         expected_links = verdicts(linked)
 
         with_evidence = sum(1 for v in expected_verdicts[0] if v[4] or v[5])
-        print(f"{len(records)} records from {', '.join(f.name for f in files)}; {args.runs} kills each; "
+        print(f"{len(records)} records from {', '.join(f.name for f in files)}; {args.kills} kills each; "
               f"uninterrupted: harvest {harvest_s:.2f} s, link {link_s:.2f} s; "
               f"{len(expected_verdicts[0])} verdicts, {with_evidence} with supporting or contradicting "
               f"studies, {len(expected_verdicts[1])} evidence rows")
         print(f"{'loop':<8}{'runs':>6}{'killed':>8}{'behind':>8}{'problems':>10}{'rerun failed':>13}"
               f"{'differ':>9}{'kill within':>12}")
         if args.only in (None, "harvest"):
-            kill_loop("harvest", args.runs, rng, harvest, lambda path: None,
+            kill_loop("harvest", args.kills, rng, harvest, lambda path: None,
                       lambda path: state(path) == expected_articles and verdicts(path) == expected_verdicts,
                       env, harvest_s, work)
         if args.only in (None, "link"):
-            kill_loop("link", args.runs, rng, ["link", "--quiet"],
+            kill_loop("link", args.kills, rng, ["link", "--quiet"],
                       lambda path: copy_db(imported, path),
                       lambda path: verdicts(path) == expected_links, env, link_s, work)
 
