@@ -52,6 +52,15 @@ IDEAS = {
     ],
 }
 CASES = [case for cases in IDEAS.values() for case in cases]
+# What the shipped model still gets wrong (its model card says so): strict, so a model that learns
+# them makes these tests fail until the mark is removed.
+KNOWN_WRONG = {
+    ("Drug A lowers blood pressure.", "Drug A significantly increased systolic blood pressure compared with placebo."),
+    ("Exercise improves sleep quality in older adults.",
+     "Sleep quality worsened in the exercise group compared with the control group."),
+    ("Vitamin D does not reduce the risk of fractures.",
+     "There was no significant difference in fracture rates between the vitamin D and placebo groups."),
+}
 
 
 @pytest.fixture(scope="module")
@@ -64,11 +73,12 @@ def accuracy(model: StanceModel, cases) -> float:
     return sum(p == expected for p, (_, _, expected) in zip(predicted, cases, strict=True)) / len(cases)
 
 
-@pytest.mark.parametrize("idea", list(IDEAS))
-def test_reads_the_idea(model, idea):
-    predicted = model.labels([(claim, sentence) for claim, sentence, _ in IDEAS[idea]])
-    wrong = [(c, s, e, p) for (c, s, e), p in zip(IDEAS[idea], predicted, strict=True) if p != e]
-    assert not wrong, wrong
+@pytest.mark.parametrize("claim, sentence, expected", [
+    pytest.param(*case, id=f"{idea}-{n}", marks=[pytest.mark.xfail(strict=True, reason="known weakness")]
+                 if case[:2] in KNOWN_WRONG else [])
+    for idea, cases in IDEAS.items() for n, case in enumerate(cases, 1)])
+def test_reads_the_idea(model, claim, sentence, expected):
+    assert model.labels([(claim, sentence)]) == [expected]
 
 
 def test_scores_are_probabilities_of_each_label_in_input_order(model):

@@ -264,8 +264,17 @@ templates family as training (articles are held out, wordings are not).
 
 - One epoch on about {info['pairs']} pairs, on a CPU: a small model, trained briefly. It reads one
   sentence at a time: a finding spread over two sentences, or a figure that needs a table, is out of reach.
+- The direction of an effect is its weakest point: it can call a sentence that reports the opposite
+  change support ("Drug A lowers blood pressure" against "Drug A significantly increased systolic
+  blood pressure"), and it reads "no significant difference" poorly against a negated claim ("does
+  not reduce"). See the supports precision above and the polarity and negation cases of
+  `tests/test_stance_model.py`.
+- Far from the targets of issue 12 (Check-COVID dev stance F1 0.65, Evidence Inference 0.80): more
+  data, more epochs and a larger encoder need more than 2 shared CPU cores and one hour.
 - Evidence Inference claims are template sentences; the validation figure flatters the model on
-  that wording. Check-COVID dev is the closest to web copy.
+  that wording. Check-COVID dev is the closest to web copy, and the split the model was chosen on:
+  a run on 10,500 pairs (`--per-label 3500`) scored higher on Evidence Inference validation
+  (macro-F1 0.656 float32) but lower on Check-COVID dev (0.410) than this one.
 - Neutral pairs are drawn from other sentences of the same abstracts, some of which do bear on the
   claim without being annotated; the model can call such a sentence neutral.
 - SciFact training claims were all used for training: a SciFact score of this model on them is not
