@@ -291,6 +291,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=HYPER["seed"])
     parser.add_argument("--max-steps", type=int, help="stop after this many steps (to measure throughput)")
     args = parser.parse_args(argv)
+    try:
+        import torch  # noqa: F401
+        import transformers  # noqa: F401
+    except ImportError as error:
+        sys.exit(f"train.stance: {error.name} is missing; install the train extra: pip install -e '.[train]'")
     if args.command == "fit":
         fit(args.out, args.per_label, args.seed, args.max_steps)
     else:
