@@ -10,12 +10,6 @@ models over lexical features of the claim and each candidate abstract (numpy onl
 - stance: does it support or contradict it? (negation, increase/decrease words and antonym
   pairs in the claim against the best-matching and the concluding sentences).
 
-When the learned stance model ships (`stance_model.py`), it replaces the lexical stance: for each
-abstract the relevance model keeps, it reads the claim with each of the abstract's
-`LEARNED_SENTENCES` best-matching sentences; the sentence it finds most clearly supporting or
-contradicting is the rationale and gives the stance, and an abstract where every such sentence
-reads as neutral is neutral.
-
     model = load(MODEL_FILE)
     results = model.judge_all(claim, [(title, sentences, bm25_score), ...], idf=fts_idf(db, claim))
 
@@ -36,11 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from claims import stance_model
-from claims.stance_model import CONTRADICTS, NEUTRAL, SUPPORTS
-
 MODEL_FILE = Path(__file__).resolve().parent / "models" / "general_stance.npz"
-LEARNED_SENTENCES = 3  # best-matching sentences of an abstract the learned stance model reads
 DIM = 1 << 18
 
 STOP = set("""a an the of in on at to for from by with and or but is are was were be been being has have had do does
@@ -326,10 +316,9 @@ def _dot(w, b, f):
 
 
 class Model:
-    def __init__(self, w_rel, b_rel, w_st, b_st, t_rel=0.4, t_con=0.5, learned=None):
+    def __init__(self, w_rel, b_rel, w_st, b_st, t_rel=0.4, t_con=0.5):
         self.w_rel, self.b_rel, self.w_st, self.b_st = w_rel, float(b_rel), w_st, float(b_st)
         self.t_rel, self.t_con = float(t_rel), float(t_con)
-        self.learned = learned  # a stance_model.StanceModel, or None for the lexical stance
 
     def probs(self, rel_f, st_f):
         return _sig(_dot(self.w_rel, self.b_rel, rel_f)), _sig(_dot(self.w_st, self.b_st, st_f))
@@ -343,31 +332,7 @@ class Model:
 
     def judge_all(self, claim, docs, idf=None):
         """docs: [(title, sentences, bm25_score)] in retrieval order (higher bm25 = better)."""
-        judged = [(p, *self.probs(rf, sf)) for p, rf, sf in features(claim, docs, idf)]
-        if self.learned is None:
-            return [self.decide(p_rel, p_con, p.rationale) for p, p_rel, p_con in judged]
-        return self.learned_stances(claim, judged)
-
-    def learned_stances(self, claim, judged):
-        """Relevance from the lexical model; the stance from the learned model, read on the best-matching
-        sentences of each relevant abstract."""
-        candidates = [(doc, i) for doc, (p, p_rel, _) in enumerate(judged) if p_rel >= self.t_rel
-                      for i in p.order[:LEARNED_SENTENCES]]
-        probs = self.learned.score([(claim, judged[doc][0].sentences[i]) for doc, i in candidates])
-        column = {label: n for n, label in enumerate(stance_model.LABELS)}
-        best = {}  # doc -> (probability that the sentence takes a stance, sentence index, probabilities)
-        for (doc, i), row in zip(candidates, probs, strict=True):
-            if doc not in best or 1.0 - row[column[NEUTRAL]] > best[doc][0]:
-                best[doc] = (1.0 - row[column[NEUTRAL]], i, row)
-        results = []
-        for doc, (_, p_rel, _) in enumerate(judged):
-            if doc not in best or best[doc][0] < 0.5:
-                results.append((NEUTRAL, 1.0 - p_rel, []))
-                continue
-            _, i, row = best[doc]
-            stance = SUPPORTS if row[column[SUPPORTS]] >= row[column[CONTRADICTS]] else CONTRADICTS
-            results.append((stance, p_rel * float(row[column[stance]]), [i]))
-        return results
+        return [self.decide(*self.probs(rf, sf), p.rationale) for p, rf, sf in features(claim, docs, idf)]
 
 
 def features(claim, docs, idf=None):
@@ -398,9 +363,4 @@ def load(path):
         w = np.zeros(int(z["dim"]), np.float32)
         w[z[name + "_idx"]] = z[name + "_w"].astype(np.float32)
         ws.append(w)
-    return Model(ws[0], z["b"][0], ws[1], z["b"][1], z["t"][0], z["t"][1], learned=learned_model())
-
-
-def learned_model():
-    """The shipped learned stance model, or None when it is not installed."""
-    return stance_model.default_model() if stance_model.MODEL_FILE.exists() else None
+    return Model(ws[0], z["b"][0], ws[1], z["b"][1], z["t"][0], z["t"][1])
