@@ -29,6 +29,7 @@ bench: install
 	$(BIN)/python bench/serve.py
 	$(BIN)/python bench/review_load.py --reviews 50 --records 20000
 	$(BIN)/python bench/scifact.py cv
+	$(BIN)/python bench/stance_eval.py
 
 faults: install
 	$(BIN)/python bench/kill_store.py --kills 100 --runs 10
