@@ -117,3 +117,15 @@ def _altered(alter) -> StanceModel:
 def test_the_same_cases_fail_without_the_trained_weights(model, alter):
     # about chance (one label in three, or one label for every case), where the trained weights do better
     assert accuracy(_altered(alter), CASES) <= 0.5 < accuracy(model, CASES)
+
+
+def test_the_training_pairs_are_the_same_in_every_process(shared):
+    """Seeded means repeatable: the sample may not depend on Python's hash seed (set order)."""
+    import os
+    import subprocess
+    import sys
+    code = ("import hashlib; from train.stance_data import training_pairs; "
+            "print(hashlib.md5(repr(training_pairs(13, 50)).encode()).hexdigest())")
+    digests = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                              env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout for seed in (1, 2)}
+    assert len(digests) == 1

@@ -32,10 +32,15 @@ BENCHMARKS = Path(__file__).resolve().parent.parent.parent / "shared" / "benchma
 Pair = tuple[str, str, str, str]  # claim, sentence, label, source
 
 
+def _jsonl(path: Path) -> list[dict]:
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
 # ---------------------------------------------------------------- SciFact
 
 def scifact_pairs(rng: random.Random, root: Path = BENCHMARKS) -> list[Pair]:
-    claims = [json.loads(line) for line in open(root / "scifact" / "claims_train.jsonl") if line.strip()]
+    claims = _jsonl(root / "scifact" / "claims_train.jsonl")
     wanted = {str(d) for c in claims for d in c["cited_doc_ids"]} | {d for c in claims for d in c["evidence"]}
     docs = {}
     with open(root / "scifact" / "corpus.jsonl") as f:
@@ -53,7 +58,7 @@ def scifact_pairs(rng: random.Random, root: Path = BENCHMARKS) -> list[Pair]:
                 for index in evidence["sentences"]:
                     pairs.append((text, docs[doc_id][index].strip(), label, "scifact"))
                     rationale.add((doc_id, index))
-        for doc_id in {str(d) for d in claim["cited_doc_ids"]} | set(claim["evidence"]):
+        for doc_id in sorted({str(d) for d in claim["cited_doc_ids"]} | set(claim["evidence"])):
             others = [i for i in range(len(docs.get(doc_id, []))) if (doc_id, i) not in rationale]
             for index in rng.sample(others, min(2, len(others))):
                 pairs.append((text, docs[doc_id][index].strip(), NEUTRAL, "scifact-other-sentence"))
@@ -65,18 +70,17 @@ def scifact_pairs(rng: random.Random, root: Path = BENCHMARKS) -> list[Pair]:
 CHECKCOVID_LABELS = {"SUPPORT": SUPPORTS, "REFUTE": CONTRADICTS, "NOTENOUGHINFO": NEUTRAL}
 
 
+def _checkcovid_corpus(root: Path) -> dict[str, list[str]]:
+    """Each abstract's sentences, by `cord_id`, without the "Abstract" heading some start with."""
+    return {doc["cord_id"]: [re.sub(r"^Abstract\s+", "", s.strip()) for s in doc["abstract"]]
+            for doc in _jsonl(root / "check-covid" / "corpus.jsonl")}
+
+
 def checkcovid_pairs(split: str, root: Path = BENCHMARKS) -> list[Pair]:
     """Each claim with each sentence of its evidence set, labelled as the claim is."""
-    corpus = {}
-    for line in open(root / "check-covid" / "corpus.jsonl"):
-        if line.strip():
-            doc = json.loads(line)
-            corpus[doc["cord_id"]] = [re.sub(r"^Abstract\s+", "", s.strip()) for s in doc["abstract"]]
+    corpus = _checkcovid_corpus(root)
     pairs: list[Pair] = []
-    for line in open(root / "check-covid" / f"{split}.jsonl"):
-        if not line.strip():
-            continue
-        claim = json.loads(line)
+    for claim in _jsonl(root / "check-covid" / f"{split}.jsonl"):
         abstract = corpus.get(claim["cord_id"], [])
         for evidence in claim["evidence_set"]:
             if evidence["sent_index"] < len(abstract):
@@ -87,16 +91,9 @@ def checkcovid_pairs(split: str, root: Path = BENCHMARKS) -> list[Pair]:
 
 def checkcovid_neutral_pairs(rng: random.Random, root: Path = BENCHMARKS) -> list[Pair]:
     """Training claims with a sentence of their abstract outside the evidence set."""
-    corpus = {}
-    for line in open(root / "check-covid" / "corpus.jsonl"):
-        if line.strip():
-            doc = json.loads(line)
-            corpus[doc["cord_id"]] = [re.sub(r"^Abstract\s+", "", s.strip()) for s in doc["abstract"]]
+    corpus = _checkcovid_corpus(root)
     pairs: list[Pair] = []
-    for line in open(root / "check-covid" / "train.jsonl"):
-        if not line.strip():
-            continue
-        claim = json.loads(line)
+    for claim in _jsonl(root / "check-covid" / "train.jsonl"):
         abstract = corpus.get(claim["cord_id"], [])
         used = {e["sent_index"] for e in claim["evidence_set"]}
         others = [i for i in range(len(abstract)) if i not in used]
