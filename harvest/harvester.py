@@ -229,12 +229,13 @@ class Harvester:
                 found = fresh
                 continue
             researches = 0  # the limit is per batch: a long topic may outlive many histories
-            for skipped in (item for item in items if isinstance(item, SkippedRecord)):
-                result.warn(skipped.reason)
+            skipped = [item for item in items if isinstance(item, SkippedRecord)]
+            for item in skipped:
+                result.warn(item.reason)
             records = [item for item in items if isinstance(item, dict)]
             deleted = [pmid for item in items if isinstance(item, Deletion) for pmid in item.pmids]
             wanted = min(self.batch_size, found.count - retstart)
-            if len(records) < wanted:
+            if len(records) + len(skipped) < wanted:  # a skipped record arrived; it was not withdrawn
                 result.warn(f"asked for {wanted} records from {retstart}, got {len(records)} "
                             "(withdrawn since the search?)")
             fresh_records = [r for r in records if r["pmid"] not in seen]
