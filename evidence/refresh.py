@@ -11,6 +11,7 @@ re-links every claim) or the next review.
 
 from __future__ import annotations
 
+import argparse
 import logging
 import os
 import sqlite3
@@ -86,10 +87,15 @@ def _low_priority_child() -> None:
         terminate_with_parent()
 
 
-def main(db_path: str) -> None:
+def main(argv: list[str] | None = None) -> None:
     """Re-link the claims reviewed since their verdict (the child process `VerdictRefresher` starts)."""
+    parser = argparse.ArgumentParser(prog="python -m evidence.refresh", description=main.__doc__)
+    parser.add_argument("db_path", type=Path, help="the evidence database the server serves")
+    db_path = parser.parse_args(argv).db_path
+    if not db_path.is_file():
+        parser.error(f"no evidence database at {db_path}")
     relink_reviewed(Database(sqlite3.connect(db_path, timeout=60)))
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main()

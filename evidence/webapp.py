@@ -37,6 +37,7 @@ SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"same-origin"),
 ]
+_SECURITY_HEADER_NAMES = {name for name, _ in SECURITY_HEADERS}
 OPEN_WITHOUT_LOGIN = ("/-/login", "/favicon.ico")
 OPEN_FOLDERS_WITHOUT_LOGIN = ("/-/static/", "/-/static-plugins/")  # the sign-in page's CSS
 NOT_OFFERED = ("/-/password-tool",)
@@ -78,8 +79,8 @@ def guard(datasette: Datasette, app):
 
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
-                names = {name.lower() for name, _ in SECURITY_HEADERS}
-                headers = [h for h in message.get("headers", []) if h[0].lower() not in names]
+                headers = [h for h in message.get("headers", [])
+                           if h[0].lower() not in _SECURITY_HEADER_NAMES]
                 message = {**message, "headers": headers + SECURITY_HEADERS}
             await send(message)
 
@@ -107,7 +108,7 @@ async def _actor(datasette: Datasette, request: Request):
 
 def _sign_in_required(datasette: Datasette, path: str) -> Response:
     login = datasette.urls.path("/-/login")
-    if path.split("?")[0].endswith((".json", ".atom")):
+    if path.endswith((".json", ".atom")):  # the ASGI path holds no query string
         return Response.json({"ok": False, "status": 403, "error": "Sign in to see this site.",
                                "login": login}, status=403)
     page = (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Sign in required</title>'
