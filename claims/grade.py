@@ -63,6 +63,8 @@ _TYPES = [
     (5, "editorial", {"Editorial", "Comment", "Letter", "News"}),
     (5, "narrative review", {"Review"}),
 ]
+# Designs whose abstract sums up other studies: what it states is its finding, wherever it stands.
+SYNTHESES = frozenset({"meta-analysis", "systematic review", "narrative review"})
 # The rules' own fingerprint: stored grades made by other rules are stale and graded again.
 # (Sets are sorted: their order changes from one process to the next.)
 RULES_VERSION = hashlib.blake2b(repr((_WORDS, [(level, label, sorted(names)) for level, label, names in _TYPES]))

@@ -16,7 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from claims.text import sentences
+from claims.grade import SYNTHESES
+from claims.roles import FINDINGS, abstract_sentences
 from claims.understand import CONDITIONS, INTERVENTIONS, ClaimSpec, number_value, parse_figure, scope_of
 
 SUPPORTS, CONTRADICTS, NEUTRAL = "supports", "contradicts", "neutral"
@@ -26,7 +27,6 @@ def _rx(pattern: str) -> re.Pattern:
     return re.compile(pattern, re.IGNORECASE)
 
 
-_LABEL = re.compile(r"^[A-Z][A-Za-z ,/&-]{1,40}: ")
 AE = _rx(r"\badverse (events?|effects?|reactions?)|\bside[- ]?effects?\b|\bAEs?\b|\bdissociat\w*(?! anesthetic)|"
          r"\bpsychotomim\w*|\bhallucinat\w*|\bnause\w*|\bvomit\w*|\bdizz\w*|\bsedat\w*|\bdrows\w*|"
          r"\bsomnolen\w*|\bhypertensi\w*|\bblood pressure\b|\btachycardi\w*|\bcystitis\b|\burinary\b|"
@@ -100,11 +100,15 @@ class Article:
 
     @property
     def sentences(self) -> list[str]:
+        """The title, then the abstract's findings: its results and conclusions sentences
+        (`claims.roles`). A study's background, objectives and methods report nothing it found, so no
+        checker reads them. A review's statements are its findings: only its own section labels
+        set any aside (the role model was trained on trials, not on reviews)."""
         if self._sentences is None:
+            synthesis = self.design in SYNTHESES
             found = [self.title.strip()] if self.title else []
-            for line in (self.abstract or "").splitlines():
-                line = _LABEL.sub("", line.strip())
-                found.extend(s.text for s in sentences(line))
+            found.extend(s.text for s in abstract_sentences(self.abstract or "")
+                         if s.role in FINDINGS or (synthesis and not s.labelled))
             self._sentences = found
         return self._sentences
 

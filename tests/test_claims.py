@@ -26,12 +26,15 @@ from harvest.importer import import_file
 from tests.conftest import FIXTURES
 
 PROJECT = Path(__file__).resolve().parent.parent
-RATCHET = Path(__file__).parent / "gold_ratchet.json"
 
 
 def article(text: str, *, title: str = "[TEST FIXTURE] Ketamine for migraine", level: int = 4,
             design: str = "retrospective review", year: int = 2020, pmid: int = 99900001) -> Article:
-    return Article(pmid, title, text, year, level, design)
+    """A study whose abstract is `text`, as its RESULTS section unless the text labels its own sections:
+    the checkers read findings only (see test_roles.py)."""
+    labelled = any(text.startswith(f"{label}: ") for label in ("BACKGROUND", "OBJECTIVE", "METHODS", "RESULTS",
+                                                                 "CONCLUSIONS", "INTRODUCTION"))
+    return Article(pmid, title, text if labelled else f"RESULTS: {text}", year, level, design)
 
 
 def stance(claim: str, text: str, **kwargs) -> str:
@@ -333,24 +336,43 @@ def test_free_text_that_restates_a_registry_claim_is_checked_as_it():
     assert match_registry("Acupuncture cures asthma.", registry) is None
 
 
-def test_dev_gold_score_never_falls_below_the_best_reached(tmp_path, shared):
-    """A ratchet: tests/gold_ratchet.json holds the best dev score so far; it only moves up."""
-    db_path = tmp_path / "eval.db"
-    from db import open_db
-    db = open_db(db_path)
-    import_file(db, shared / "corpus" / "pubmed.xml")
-    import_file(db, shared / "corpus" / "local-ids.xml")
-    db.close()
+# Floors the engine must hold on the development labels (issue 12): stance F1 on the claims as worded
+# on the pages, and on three rewordings of each (bench/paraphrases.jsonl); never an unsafe "supported".
+DEV_FLOOR, PARAPHRASE_FLOOR = 0.90, 0.85
+
+
+def _score(shared: Path, folder: Path, gold: Path) -> dict:
+    db_path = folder / "eval.db"
+    if not db_path.exists():
+        from db import open_db
+        db = open_db(db_path)
+        import_file(db, shared / "corpus" / "pubmed.xml")
+        import_file(db, shared / "corpus" / "local-ids.xml")
+        db.close()
     command = f"{shlex.quote(sys.executable)} -c 'from evidence.cli import main; main()'"
-    out = subprocess.run([sys.executable, str(shared / "tools" / "score_claims.py"), "--gold",
-                          str(shared / "gold" / "dev.jsonl"), "--db", str(db_path), "--cmd", command, "--json"],
-                         capture_output=True, text=True, cwd=PROJECT, env=os.environ, timeout=300)
+    out = subprocess.run([sys.executable, str(shared / "tools" / "score_claims.py"), "--gold", str(gold),
+                          "--db", str(db_path), "--cmd", command, "--json"],
+                         capture_output=True, text=True, cwd=PROJECT, env=os.environ, timeout=600)
     assert out.returncode == 0, out.stderr
-    score = json.loads(out.stdout)
-    best = json.loads(RATCHET.read_text())
-    assert score["unsafe_supported"] == 0
-    assert score["f1"] >= best["f1"], score["per_claim"]
-    assert score["verdict_agreement"] >= best["verdict_agreement"], score["per_claim"]
+    return json.loads(out.stdout)
+
+
+def test_dev_claims_score_above_the_floor_and_never_unsafe(tmp_path, shared):
+    score = _score(shared, tmp_path, shared / "gold" / "dev.jsonl")
+    assert score["unsafe_supported"] == 0, score["per_claim"]
+    assert score["f1"] >= DEV_FLOOR, score["per_claim"]
+
+
+def test_reworded_dev_claims_score_above_the_floor_and_never_unsafe(tmp_path, shared):
+    gold = {g["id"]: g for g in map(json.loads, (shared / "gold" / "dev.jsonl").read_text().splitlines())}
+    reworded = [dict(gold[p["id"]], id=f"{p['id']}~{n}", claim=p["claim"]) for n, p in
+                enumerate(map(json.loads, (PROJECT / "bench" / "paraphrases.jsonl").read_text().splitlines()))]
+    assert len(reworded) >= 3 * len(gold)
+    path = tmp_path / "reworded.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in reworded))
+    score = _score(shared, tmp_path, path)
+    assert score["unsafe_supported"] == 0, score["per_claim"]
+    assert score["f1"] >= PARAPHRASE_FLOOR, score["per_claim"]
 
 
 def test_a_claim_about_something_the_checkers_do_not_know_abstains(linked):
