@@ -406,18 +406,21 @@ def _link_all(db, claim_ids=(), quiet: bool = False, behind_only: bool = False) 
 @cli.command()
 @click.argument("claim_text", metavar="CLAIM")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (the documented contract).")
+@click.option("--own-words", is_flag=True,
+              help="Judge the claim on its own words even when it restates a registered claim.")
 @db_option
-def check(claim_text, as_json, db_path):
+def check(claim_text, as_json, own_words, db_path):
     """Check one free-text CLAIM against the database now.
 
-    A claim that restates a registered one is checked as that claim; any other is
-    checked on its own words. Prints the verdict, its explanation and the studies that
-    support or contradict it, each with the sentences that show it.
+    A claim that restates a registered one is checked as that claim (with its reviewers'
+    decisions), unless --own-words; any other is checked on its own words. Prints the verdict,
+    its explanation and the studies that support or contradict it, each with the sentences
+    that show it.
     """
     if not claim_text.strip():
         raise click.UsageError("the claim is empty")
     db = connect_with_articles(db_path)
-    result = check_text(db, claim_text, _load_registry(REGISTRY_FILE))
+    result = check_text(db, claim_text, [] if own_words else _load_registry(REGISTRY_FILE))
     if as_json:
         click.echo(json.dumps(result.as_json(), indent=2, ensure_ascii=False))
         return

@@ -189,7 +189,7 @@ def evinf_findings(split: str, root: Path = BENCHMARKS) -> list[dict]:
         evidence = next((s for lab, text in answers[prompt_id] if lab == label
                          for s in [_evidence_sentence(text, abstracts[pmcid])] if s), None)
         if evidence:
-            findings.append({"i": prompt["Intervention"].strip(), "c": prompt["Comparator"].strip(),
+            findings.append({"pmcid": pmcid, "i": prompt["Intervention"].strip(), "c": prompt["Comparator"].strip(),
                              "o": prompt["Outcome"].strip(), "label": label, "sentence": evidence,
                              "abstract": abstracts[pmcid]})
     return findings
@@ -224,6 +224,11 @@ def evinf_pairs(split: str, rng: random.Random, evaluation: bool = False,
             pairs.append((_sentence_case(rng.choice(HARM_DENIED).format(**fields)), finding["sentence"],
                           CONTRADICTS, f"{source}-harm"))
     return pairs
+
+
+def evidence_claim(finding: dict, claimed: str) -> str:
+    """A finding as a claim in the one fixed wording used for evaluation."""
+    return _sentence_case(EVALUATION_TEMPLATES[claimed].format(**{k: _in_sentence(finding[k]) for k in "ico"}))
 
 
 def _sentence_case(text: str) -> str:
