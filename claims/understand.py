@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 
 NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
                 "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a": 1, "a single": 1,
-                "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "half": 0.5}
+                "a couple of": 2, "couple": 2, "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "half": 0.5}
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6}
 SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9}
 
@@ -32,7 +32,8 @@ CONDITIONS = {
 }
 _ABSOLUTE = re.compile(r"\b(none|no (side|adverse|lingering|after)[- ]?\w*|without (any )?(side|adverse|risk)"
                        r"|free (of|from)|never|always|guarantee\w*|100 ?%|complete(ly)? safe|all patients"
-                       r"|in all\b|everyone|proven|cure[sd]?|zero)\b", re.IGNORECASE)
+                       r"|in all\b|everyone|proven|cure[sd]?|zero"
+                       r"|(not|never|n't)\b(\s+\w+){0,3}\s+any|at all)\b", re.IGNORECASE)
 _KINDS = [
     ("citation", re.compile(r"\b(a|an|one|the|this)\s+((?:19|20)\d\d)\s+(study|trial|review|paper|report|"
                             r"analysis|research)|\b(study|trial|research)\b[^.]{0,40}\b(in|from)\s+((?:19|20)\d\d)\b",
@@ -44,12 +45,14 @@ _KINDS = [
                           r"\btoxic|\bharm(less|ful)?\b|\bwell[- ]tolerated", re.IGNORECASE)),
     ("timing", re.compile(r"\bsessions?\b|\bwithin (hours|minutes|days|a day|a few)|\b(hours|minutes)\b|"
                           r"\b(before|after|by) (the|their|your|a) (first|second|third|fourth|fifth)\b|\bsooner\b|"
-                          r"\bonset\b|\bimmediate(ly)?\b", re.IGNORECASE)),
+                          r"\bonset\b|\bimmediate(ly)?\b|\b(only|just) (a couple of|a few|one|two|three|\d+) "
+                          r"(\w+ ){0,2}(sessions|infusions|treatments)\b", re.IGNORECASE)),
     ("mechanism", re.compile(r"\bNMDA\b|N-methyl|\breceptors?\b|\bglutamat\w*|\bsynap\w*|neuroplastic\w*|"
                              r"\bmechanism\b|\bacts on\b|\btargets?\b|\brewir\w*", re.IGNORECASE)),
     ("efficacy", re.compile(r"\beffective\w*|\befficac\w*|\bproven\b|\bworks?\b|\bsuccess\w*|\brelie(f|ve[sd]?)\b|"
                             r"\breduc\w*|\bimprov\w*|\btreat(s|ment|ing)?\b|\bhelps?\b|\bbenefi\w*|\bperfect\b|"
-                            r"\bresults?\b|\bpowerful\b", re.IGNORECASE)),
+                            r"\bresults?\b|\bpowerful\b|\b(ideal|excellent|great|promising|best|remarkable|life-?changing)\b"
+                            r"|\bbreakthrough\b|\bgame[- ]changer\b", re.IGNORECASE)),
 ]
 _REFRACTORY = re.compile(r"refractory|intractable|treatment[- ]resistant|(tried|failed|exhausted) (other|all|"
                          r"previous|prior|conventional)|without success|nothing else|stubborn|did not respond|"
@@ -111,10 +114,10 @@ def _sessions(text: str) -> int | None:
     if before:
         limit = ORDINALS[before.group(3).lower()]
         return limit - 1 if before.group(1).lower() == "before" else limit
-    within = re.search(r"\b(within|after|in) (one|two|three|four|five|a single|a few|\d+|the first) "
-                       r"(short )?(infusion )?(sessions?|infusions?|treatments?)\b", text, re.I)
+    within = re.search(r"\b(?:within|after|in|only|just) (?:the first )?(one|two|three|four|five|a single|a few|"
+                       r"a couple of|\d+|the first) (?:\w+ ){0,2}(sessions?|infusions?|treatments?)\b", text, re.I)
     if within:
-        word = within.group(2).lower()
+        word = within.group(1).lower()
         return 3 if word == "a few" else int(NUMBER_WORDS.get(word, 1) if not word.isdigit() else word)
     return None
 
