@@ -121,15 +121,20 @@ def fts_query(claim):
     return " OR ".join(f'"{t}"' for t in seen)
 
 
-def fts_idf(db, claim, table="articles_fts"):
-    """idf of each claim content word, from document counts in the engine's FTS5 index (~0.3 ms/word)."""
+def document_frequencies(db, claim, table="articles_fts"):
+    """(articles in the index, {content word of the claim: articles that contain it}) (~0.3 ms/word)."""
     n = db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] or 1
     out = {}
     for t in set(content_words(tokens(claim))):
         q = " ".join(f'"{p}"' for p in re.split(r"[-']", t) if p)  # quoted words: never FTS syntax
-        df = db.execute(f"SELECT count(*) FROM {table} WHERE {table} MATCH ?", (q,)).fetchone()[0]
-        out[t] = math.log((n + 1) / (df + 0.5))
-    return out
+        out[t] = db.execute(f"SELECT count(*) FROM {table} WHERE {table} MATCH ?", (q,)).fetchone()[0]
+    return n, out
+
+
+def fts_idf(db, claim, table="articles_fts"):
+    """idf of each claim content word, from document counts in the engine's FTS5 index."""
+    n, frequencies = document_frequencies(db, claim, table)
+    return {t: math.log((n + 1) / (df + 0.5)) for t, df in frequencies.items()}
 
 
 def _h(s):

@@ -9,6 +9,7 @@ only (no torch); `models/stance/MODEL_CARD.md` says what it was trained on and h
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -25,18 +26,19 @@ MAX_LENGTH = 128  # tokens of claim and sentence together; the longer of the two
 
 
 class StanceModel:
-    def __init__(self, session, tokenizer):
-        self.session = session
+    def __init__(self, model: bytes, tokenizer):
+        self.session = session(model)
         self.tokenizer = tokenizer
+        self.version = hashlib.blake2b(model, digest_size=6).hexdigest()  # keys its cached scores
 
     @classmethod
     def load(cls, model_file: Path = MODEL_FILE, tokenizer_file: Path = TOKENIZER_FILE) -> StanceModel:
-        return cls(session(model_file), tokenizer(tokenizer_file))
+        return cls(Path(model_file).read_bytes(), tokenizer(tokenizer_file))
 
     @classmethod
     def from_bytes(cls, model: bytes, tokenizer_file: Path = TOKENIZER_FILE) -> StanceModel:
         """A model from serialized ONNX bytes (tests load altered weights this way)."""
-        return cls(session(model), tokenizer(tokenizer_file))
+        return cls(model, tokenizer(tokenizer_file))
 
     def score(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
         """Probabilities of LABELS for each (claim, sentence) pair, shape (len(pairs), 3).
@@ -61,14 +63,13 @@ class StanceModel:
         return [LABELS[i] for i in self.score(pairs).argmax(axis=1)]
 
 
-def session(model: Path | bytes):
+def session(model: bytes):
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = 2
     options.log_severity_level = 3
-    source = model if isinstance(model, bytes) else str(model)
-    return onnxruntime.InferenceSession(source, options, providers=["CPUExecutionProvider"])
+    return onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
 
 
 def tokenizer(path: Path = TOKENIZER_FILE, padding: bool = False):

@@ -27,7 +27,7 @@ SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9}
 INTERVENTIONS = {"ketamine": r"\b(es|ar)?ketamine\b"}
 CONDITIONS = {
     "headache": r"\bmigrain\w*|\bheadache\w*|\bcephalalg\w*|\bhemicrania\b|\bSUNCT\b",
-    "depression": r"\bdepress\w*|\bantidepress\w*|\bmood\b|\bmental health\b|\bbipolar\b|\bsuicid\w*",
+    "depression": r"(?<!spreading )\bdepress\w*|\bantidepress\w*|\bmood\b|\bmental health\b|\bbipolar\b|\bsuicid\w*",
     "pain": r"\bpain\w*|\banalges\w*|\bnocicept\w*",
 }
 _ABSOLUTE = re.compile(r"\b(none|no (side|adverse|lingering|after)[- ]?\w*|without (any )?(side|adverse|risk)"

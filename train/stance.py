@@ -197,7 +197,7 @@ def check_export(net, onnx_file: Path) -> None:
     feed = tensors(tokenizer(encoder_dir() / "tokenizer.json", padding=True), pairs)
     with torch.no_grad():
         expected = net(**feed).numpy()
-    (got,) = session(onnx_file).run(["logits"], {k: v.numpy() for k, v in feed.items()})
+    (got,) = session(onnx_file.read_bytes()).run(["logits"], {k: v.numpy() for k, v in feed.items()})
     if not np.allclose(expected, got, atol=1e-3):
         raise SystemExit(f"the ONNX graph does not match the torch model: {expected} vs {got}")
 
