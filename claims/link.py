@@ -198,12 +198,12 @@ def _any_form(db: Database, word: str) -> bool:
 
 
 def not_covered(db: Database, text: str) -> str | None:
-    """Say so when the database holds no study that names what the claim is about: that is a gap in
-    the database, not in the evidence."""
+    """Say so when the database holds no study that names most of what the claim is about: that is a
+    gap in the database, not in the evidence."""
     _, frequencies = general.document_frequencies(db, text)
     missing = sorted(word for word, df in frequencies.items()
                      if df == 0 and len(word) > 3 and not word.isdigit() and not _any_form(db, word))
-    if not missing:
+    if not missing or 2 * len(missing) < len(frequencies):  # most of what the claim names is in the database
         return None
     named = ", ".join(f"'{word}'" for word in missing)
     return (f"Insufficient evidence: the database holds no studies that mention {named}, so it cannot judge "
