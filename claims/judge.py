@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from claims.grade import SYNTHESES
 from claims.roles import FINDINGS, abstract_sentences
-from claims.understand import CONDITIONS, INTERVENTIONS, ClaimSpec, number_value, parse_figure, scope_of
+from claims.understand import CONDITIONS, INTERVENTIONS, ClaimSpec, measure_of, number_value, parse_figure, scope_of
 
 SUPPORTS, CONTRADICTS, NEUTRAL = "supports", "contradicts", "neutral"
 
@@ -327,6 +327,9 @@ def _figure(spec: ClaimSpec, article: Article) -> Judgement:
             found = parse_figure(piece)
             if not found or found["unit"] != claimed["unit"]:
                 continue
+            measure = found["measure"] or measure_of(masked)  # "... estimated to have ...: 1.04 billion with migraine"
+            if claimed.get("measure") and measure and measure != claimed["measure"]:
+                continue  # a response rate says nothing about a prevalence
             if claimed.get("subject") == "nausea" and not re.search(r"\bnause", piece, re.I):
                 continue
             if claimed.get("subject") == "headache" and (not re.search(CONDITIONS["headache"], piece, re.I)

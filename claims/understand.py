@@ -144,8 +144,33 @@ def scope_of(text: str) -> str | None:
     return None
 
 
+# What a figure measures, first match wins: a response rate is never compared with a prevalence.
+MEASURES = (
+    ("sex ratio", r"\b(women|female|men|male)s?\b[^.]{0,40}\b(than|as|to|times)\b[^.]{0,20}\b(men|male|women|female)s?\b"),
+    ("response", r"\brespon(d|ded|ders?|se|ses)\b|\b(improv\w*|relie(f|ved)|reduction|pain[- ]free|remission|"
+                 r"success\w*|benefit\w*|effective)\b"),
+    ("adverse events", r"\b(side[- ]effects?|adverse (events?|effects?|reactions?))\b"),
+    ("prevalence", r"\b(prevalen\w*|affect\w*|suffer\w*|(live|living|deal|dealing|struggle|struggling) with|have|has|"
+                   r"had|experienc\w*|(people|adults|patients|women|men|children) with|diagnosed|population|"
+                   r"worldwide|globally|lifetime|migraineurs)\b"),
+)
+_MEASURES = [(name, re.compile(pattern, re.IGNORECASE)) for name, pattern in MEASURES]
+
+
+def measure_of(text: str) -> str | None:
+    """What the figure in this text measures (see MEASURES), or None when it does not say."""
+    return next((name for name, pattern in _MEASURES if pattern.search(text)), None)
+
+
 def parse_figure(text: str) -> dict | None:
-    """The first figure a sentence asserts: value, unit (count or percent), scope, subject."""
+    """The first figure a sentence asserts: value, unit (count, percent or rank), scope, subject, measure."""
+    found = _figure(text)
+    if found:
+        found["measure"] = "rank" if found["unit"] == "rank" else measure_of(text)
+    return found
+
+
+def _figure(text: str) -> dict | None:
     scope = scope_of(text)
     subject = "nausea" if re.search(r"\bnause\w*", text, re.I) else (
         "headache" if re.search(CONDITIONS["headache"], text, re.I) else None)

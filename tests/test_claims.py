@@ -403,3 +403,21 @@ def test_the_general_model_loads_from_the_package_and_abstains_on_unrelated_abst
         "Vitamin D supplementation prevents hip fractures in older women.",
         [("[TEST FIXTURE] Ketamine for migraine", ["Ketamine reduced migraine pain."], 1.0)])[0]
     assert (stance, rationale) == ("neutral", [])
+
+
+@pytest.mark.parametrize("text, measure", [
+    ("Migraine affects about one billion people worldwide.", "prevalence"),
+    ("Roughly 39 million Americans live with migraine.", "prevalence"),
+    ("70% of the trial's patients responded to ketamine.", "response"),
+    ("Side effects occurred in 30% of infusions.", "adverse events"),
+    ("Migraine is the second leading cause of disability.", "rank"),
+])
+def test_a_figure_knows_what_it_measures(text, measure):
+    assert understand(text).figure["measure"] == measure
+
+
+def test_a_response_rate_is_never_compared_with_a_prevalence():
+    prevalence = "About 12% of adults have migraine."
+    assert stance(prevalence, "Of the 40 patients, 70% responded to ketamine.", level=2) == "neutral"
+    assert stance(prevalence, "The prevalence of migraine among adults was 11.7%.", level=3) == "supports"
+    assert stance(prevalence, "The one-year prevalence of migraine among adults was 35%.", level=3) == "contradicts"
