@@ -199,7 +199,8 @@ def test_figure_claims_are_judged_by_the_figures_with_a_stated_tolerance(text, e
 @pytest.mark.parametrize("text, expected", [
     ("Most patients feel better before their third infusion.", {"kind": "timing", "sessions": 2}),
     ("Around a billion people globally suffer from migraines.",
-     {"kind": "figure", "figure": {"value": 1e9, "unit": "count", "scope": "world", "subject": "headache"}}),
+     {"kind": "figure", "figure": {"value": 1e9, "unit": "count", "scope": "world", "subject": "headache",
+                                   "measure": "prevalence"}}),
     ("Research from 2016 found ketamine worked for every migraine patient.",
      {"kind": "citation", "year": 2016, "quantifier": "all"}),
 ])
