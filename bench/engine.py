@@ -62,7 +62,7 @@ def paraphrase_gold(folder: Path) -> Path:
 
 def evinf_gold(folder: Path) -> Path:
     sys.path.insert(0, str(PROJECT))
-    from train.stance_data import EVALUATION_TEMPLATES, evinf_findings, evidence_claim
+    from train.stance_data import EVALUATION_TEMPLATES, evidence_claim, evinf_findings
 
     files = sorted((BENCHMARKS / "evidence-inference" / "abstracts").glob("PMC*.abst"), key=lambda p: int(p.stem[3:]))
     local = {p.stem[3:]: 96000001 + i for i, p in enumerate(files)}  # as ../shared/tools/benchxml.py numbers them

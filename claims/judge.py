@@ -17,8 +17,17 @@ import re
 from dataclasses import dataclass, field
 
 from claims.grade import SYNTHESES
+from claims.lexicon import lexicon
 from claims.roles import FINDINGS, abstract_sentences
-from claims.understand import CONDITIONS, INTERVENTIONS, ClaimSpec, measure_of, number_value, parse_figure, scope_of
+from claims.understand import (
+    CONDITIONS,
+    INTERVENTIONS,
+    ClaimSpec,
+    measure_of,
+    number_value,
+    parse_figure,
+    scope_of,
+)
 
 SUPPORTS, CONTRADICTS, NEUTRAL = "supports", "contradicts", "neutral"
 
@@ -27,11 +36,7 @@ def _rx(pattern: str) -> re.Pattern:
     return re.compile(pattern, re.IGNORECASE)
 
 
-AE = _rx(r"\badverse (events?|effects?|reactions?)|\bside[- ]?effects?\b|\bAEs?\b|\bdissociat\w*(?! anesthetic)|"
-         r"\bpsychotomim\w*|\bhallucinat\w*|\bnause\w*|\bvomit\w*|\bdizz\w*|\bsedat\w*|\bdrows\w*|"
-         r"\bsomnolen\w*|\bhypertensi\w*|\bblood pressure\b|\btachycardi\w*|\bcystitis\b|\burinary\b|"
-         r"\bhepatotox\w*|\bdiplopia\b|\bnystagmus\b|\bconfusion\b|\bagitat\w*|\bdysphori\w*|\bspaciness\b|"
-         r"\bout-of-body\b|\bdiscomfort\b|\bfatigue\b|\bemergence (reactions?|phenomena)\b|\babuse\b")
+AE = lexicon().any_adverse_event
 _AE_NONE = _rx(r"\b(no|without|nor|none of the \w+ (had|experienced|reported))\b(\s+\w+){0,3}?\s*"
                r"(adverse|side[- ]?effects?|AEs?\b|hallucinat|dysphori|complication)")
 _AE_QUALIFIED = _rx(r"\b(no|without)\s+(other\s+)?(\w+\s+)?(serious|significant|major|severe|lasting|long-term|"
@@ -198,6 +203,12 @@ def _safety(spec: ClaimSpec, article: Article) -> Judgement:
                 occurred.append(sentence)
                 break
     occurred = list(dict.fromkeys(occurred))
+    if spec.discloses:  # "can cause nausea": a study that reports harm shows it; one that saw none does not refute it
+        named = [e.match for e in lexicon().adverse_events if e.patient in spec.events]
+        occurred = [s for s in occurred if not named or any(m.search(s) for m in named)]
+        if occurred:
+            return Judgement(SUPPORTS, occurred[:3], method="safety disclosure: adverse events reported")
+        return Judgement(method="safety disclosure: no adverse events reported")
     if spec.absolute or spec.kind == "safety":
         if occurred and (spec.absolute or _serious(occurred)):
             return Judgement(CONTRADICTS, occurred[:3], method="safety: adverse events reported")

@@ -22,6 +22,7 @@ from claims.engine import reading
 from claims.engine.scoring import CachedScorer
 from claims.grade import grade
 from claims.judge import NEUTRAL, Article, Judgement, judge, unknown
+from claims.lexicon import lexicon
 from claims.stance_model import default_model
 from claims.text import words
 from claims.understand import ClaimSpec, understand
@@ -48,8 +49,7 @@ _FTS_TERMS = {
     "pain": "pain* OR analges* OR nocicept*",
 }
 _KIND_TERMS = {
-    "safety": "adverse OR side OR dissociat* OR psychotomim* OR hallucinat* OR nausea OR vomit* OR dizz* "
-              "OR sedat* OR hypertens* OR cystitis OR urinary OR agitat* OR safe* OR tolerat*",
+    "safety": f"{lexicon().adverse_event_search} OR safe* OR tolerat*",
     "figure": "prevalen* OR burden OR million OR billion OR percent OR epidemiolog* OR nausea OR disabilit*",
     "mechanism": "nmda OR nmdar OR glutamat* OR receptor* OR synap* OR neuroplastic*",
 }

@@ -8,31 +8,18 @@ whose verdict is `supported` gets none.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from claims.lexicon import lexicon
 from claims.understand import ClaimSpec
 
-# Adverse events as a patient would read them, found in the contradicting sentences.
-_ADVERSE = [
-    (r"dissociat\w*|out-of-body|depersonali\w*", "dissociation (feeling detached or unreal)"),
-    (r"nause\w*|vomit\w*|emesis", "nausea or vomiting"),
-    (r"hypertens\w*|(raised|elevated|increased|high) blood pressure", "raised blood pressure"),
-    (r"dizz\w*|vertigo|lightheaded\w*", "dizziness"),
-    (r"sedat\w*|drows\w*|somnolen\w*|sleepiness", "drowsiness"),
-    (r"hallucinat\w*|psychotomimetic|vivid dreams|nightmares", "hallucinations or vivid dreams"),
-    (r"confusion|disorient\w*", "confusion"),
-    (r"blurred vision|diplopia|visual disturbance", "blurred vision"),
-    (r"tachycardia|palpitation\w*|heart rate", "a faster heart rate"),
-    (r"cystitis|urinary|bladder", "bladder problems with long-term use"),
-]
-_ADVERSE = [(re.compile(pattern, re.IGNORECASE), words) for pattern, words in _ADVERSE]
 _CONDITION_WORDS = {"headache": "migraine", "depression": "depression", "pain": "chronic pain"}
 
 
 def adverse_events(sentences: list[str]) -> list[str]:
+    """The adverse events the sentences name, in the patient's words (`lexicon.yml`)."""
     text = " ".join(sentences)
-    return [words for pattern, words in _ADVERSE if pattern.search(text)]
+    return [event.patient for event in lexicon().adverse_events if event.patient and event.match.search(text)]
 
 
 def _series(items: list[str]) -> str:

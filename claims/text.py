@@ -17,7 +17,7 @@ _BLOCK = ("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "section", "arti
           "tr", "blockquote", "ul", "ol", "table", "main", "dd", "dt")
 _ABBREVIATIONS = ("e.g.", "i.e.", "et al.", "vs.", "Dr.", "approx.", "Fig.", "No.", "St.", "Inc.",
                   "U.S.", "min.", "i. v.", "i.v.")
-_BOUNDARY = re.compile(r"(?<=[.!?])[\"”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9•])|\n\s*\n|\n(?=\s*[•\-*]\s)")
+_BOUNDARY = re.compile(r"(?<=[.!?])[\"”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9•<])|\n\s*\n|\n(?=\s*[•\-*]\s)")
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
+from claims.lexicon import lexicon
+
 NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
                 "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a": 1, "a single": 1,
                 "a couple of": 2, "couple": 2, "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "half": 0.5}
@@ -26,8 +28,9 @@ SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9}
 
 INTERVENTIONS = {"ketamine": r"\b(es|ar)?ketamine\b"}
 CONDITIONS = {
-    "headache": r"\bmigrain\w*|\bheadache\w*|\bcephalalg\w*|\bhemicrania\b|\bSUNCT\b",
-    "depression": r"(?<!spreading )\bdepress\w*|\bantidepress\w*|\bmood\b|\bmental health\b|\bbipolar\b|\bsuicid\w*",
+    "headache": r"\bmigrain\w*|\bheadache\w*|\bcephalalg\w*|\bhemicrania\b|\bSUNCT\b|\b(MIDAS|HIT-6)\b",
+    "depression": r"(?<!spreading )\bdepress\w*|\bantidepress\w*|\bmood\b|\bmental health\b|\bbipolar\b|\bsuicid\w*"
+                  r"|\b(HDRS|HAM-?D|MADRS|BDI|PHQ-?9|QIDS(-SR)?)\b",  # depression rating scales
     "pain": r"\bpain\w*|\banalges\w*|\bnocicept\w*",
 }
 _ABSOLUTE = re.compile(r"\b(none|no (side|adverse|lingering|after)[- ]?\w*|without (any )?(side|adverse|risk)"
@@ -72,6 +75,8 @@ class ClaimSpec:
     quantifier: str | None = None  # "all"
     sessions: int | None = None  # timing: relief within this many sessions
     onset: str | None = None  # timing: "hours", "minutes", "days"
+    discloses: bool = False  # safety: the claim warns of harm ("can cause nausea") instead of denying it
+    events: list[str] = field(default_factory=list)  # safety: the adverse events it names (lexicon's patient words)
     figure: dict | None = None  # {"value": 1e9, "unit": "count"|"percent", "scope": "world"|"us"|None, "subject": ...}
     target: str | None = None  # mechanism: "nmda", "glutamate", "synapse"
 
@@ -82,7 +87,13 @@ class ClaimSpec:
 def understand(text: str, overrides: dict | None = None) -> ClaimSpec:
     """Read a claim; `overrides` (from the registry's `asserts`) win over what is inferred."""
     kind = next((name for name, pattern in _KINDS if pattern.search(text)), "other")
-    spec = ClaimSpec(kind=kind)
+    words = lexicon()
+    discloses = bool(words.discloses_harm.search(text)) and bool(words.any_adverse_event.search(text))
+    if discloses and kind not in ("citation", "figure"):
+        kind = "safety"
+    spec = ClaimSpec(kind=kind, discloses=discloses and kind == "safety")
+    if kind == "safety":
+        spec.events = [e.patient for e in words.adverse_events if e.patient and e.match.search(text)]
     spec.intervention = next((n for n, p in INTERVENTIONS.items() if re.search(p, text, re.I)), None)
     spec.conditions = [n for n, p in CONDITIONS.items() if re.search(p, text, re.I)]
     spec.absolute = bool(_ABSOLUTE.search(text))

@@ -422,3 +422,28 @@ def test_a_response_rate_is_never_compared_with_a_prevalence():
     assert stance(prevalence, "Of the 40 patients, 70% responded to ketamine.", level=2) == "neutral"
     assert stance(prevalence, "The prevalence of migraine among adults was 11.7%.", level=3) == "supports"
     assert stance(prevalence, "The one-year prevalence of migraine among adults was 35%.", level=3) == "contradicts"
+
+
+@pytest.mark.parametrize("claim, events", [
+    ("Ketamine infusions can cause nausea and dissociation.", ["dissociation (feeling detached or unreal)",
+                                                               "nausea or vomiting"]),
+    ("Side effects may include a faster heart rate.", ["a faster heart rate"]),
+    ("Common side effects of ketamine are temporary.", []),
+])
+def test_a_claim_that_warns_of_harm_is_a_disclosure_not_a_promise_of_safety(claim, events):
+    spec = understand(claim)
+    assert (spec.kind, spec.discloses, spec.events) == ("safety", True, events)
+    assert not understand("Ketamine infusion therapy has no side effects.").discloses
+
+
+def test_a_disclosure_is_supported_by_the_harm_it_names_and_never_refuted_by_its_absence():
+    warns = "Ketamine infusions can cause nausea."
+    assert stance(warns, "Nausea occurred in 6 of 20 patients.") == "supports"
+    assert stance(warns, "Dizziness occurred in 6 of 20 patients.") == "neutral"  # not the harm it names
+    assert stance(warns, "No adverse events occurred.") == "neutral"
+    assert stance("Ketamine infusions have no side effects.", "Nausea occurred in 6 of 20 patients.") == "contradicts"
+
+
+def test_a_depression_rating_scale_is_about_depression():
+    assert understand("Ketamine lowered HDRS scores within hours.").conditions == ["depression"]
+    assert understand("Ketamine blocks cortical spreading depression in migraine with aura.").conditions == ["headache"]
