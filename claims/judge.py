@@ -20,8 +20,6 @@ from claims.grade import SYNTHESES
 from claims.lexicon import lexicon
 from claims.roles import FINDINGS, abstract_sentences
 from claims.understand import (
-    CONDITIONS,
-    INTERVENTIONS,
     ClaimSpec,
     measure_of,
     number_value,
@@ -36,7 +34,6 @@ def _rx(pattern: str) -> re.Pattern:
     return re.compile(pattern, re.IGNORECASE)
 
 
-AE = lexicon().any_adverse_event
 _AE_NONE = _rx(r"\b(no|without|nor|none of the \w+ (had|experienced|reported))\b(\s+\w+){0,3}?\s*"
                r"(adverse|side[- ]?effects?|AEs?\b|hallucinat|dysphori|complication)")
 _AE_QUALIFIED = _rx(r"\b(no|without)\s+(other\s+)?(\w+\s+)?(serious|significant|major|severe|lasting|long-term|"
@@ -149,7 +146,7 @@ def judge(spec: ClaimSpec, article: Article) -> Judgement:
     if reason:
         return Judgement(method=reason)
     needs_drug = spec.kind not in ("figure", "mechanism")
-    if needs_drug and spec.intervention and not re.search(INTERVENTIONS[spec.intervention], article.text, re.I):
+    if needs_drug and spec.intervention and not lexicon().interventions[spec.intervention].match.search(article.text):
         return Judgement(method=f"{spec.kind}: article does not mention {spec.intervention}")
     result = checker(spec, article)
     result.method = result.method or spec.kind
@@ -160,22 +157,22 @@ def judge(spec: ClaimSpec, article: Article) -> Judgement:
 
 def _mentions(text: str, conditions: list[str]) -> bool:
     """Does the text name one of the conditions (any text does when none are given)?"""
-    return not conditions or any(re.search(CONDITIONS[c], text, re.I) for c in conditions)
+    return not conditions or any(lexicon().conditions[c].match.search(text) for c in conditions)
 
 
 def _clauses(sentence: str) -> list[str]:
     return [c for c in re.split(r";|,\s*(?:but|whereas|while)\s+|\s+but\s+|\s+whereas\s+|\s+and there\s+", sentence) if c]
 
 
-def _attributable(sentence: str, article: Article) -> bool:
-    """Is this sentence about the claim's drug given as therapy, not about another treatment
+def _attributable(sentence: str, article: Article, intervention: str) -> bool:
+    """Is this sentence about the claim's intervention given as therapy, not about another treatment
     in the same abstract, or about recreational use?"""
     if _RECREATIONAL.search(sentence):
         return False
-    if re.search(INTERVENTIONS["ketamine"], sentence, re.I):
+    names = lexicon().interventions[intervention].match
+    if names.search(sentence):
         return True
-    drug_study = re.search(INTERVENTIONS["ketamine"], article.title or "", re.I)
-    return bool(drug_study) and not _OTHER_TREATMENT.search(sentence)
+    return bool(names.search(article.title or "")) and not _OTHER_TREATMENT.search(sentence)
 
 
 # --- safety ------------------------------------------------------------------------------
@@ -185,7 +182,7 @@ def _safety(spec: ClaimSpec, article: Article) -> Judgement:
     if not article.reports_results:
         return Judgement(method="safety: no results reported")
     for sentence in article.sentences:
-        if not AE.search(sentence) or _METHOD.search(sentence) or not _attributable(sentence, article):
+        if not lexicon().any_adverse_event.search(sentence) or _METHOD.search(sentence) or not _attributable(sentence, article, spec.intervention):
             continue
         if re.search(r"\b(will|hypothes\w*|would)\b", sentence, re.I):
             continue
@@ -193,7 +190,7 @@ def _safety(spec: ClaimSpec, article: Article) -> Judgement:
             occurred.append(sentence)
             continue
         for clause in _clauses(sentence):
-            if not AE.search(clause):
+            if not lexicon().any_adverse_event.search(clause):
                 continue
             if _AE_QUALIFIED.search(clause):
                 continue  # "no serious adverse events": mild ones may still have occurred
@@ -224,12 +221,12 @@ def _serious(sentences_: list[str]) -> bool:
 
 # --- efficacy ----------------------------------------------------------------------------
 
-def _efficacy_signals(article: Article) -> tuple[list[str], list[str]]:
+def _efficacy_signals(article: Article, intervention: str) -> tuple[list[str], list[str]]:
     positive, negative = [], []
     for sentence in article.sentences[1:] or article.sentences:
         if not OUTCOME.search(sentence) or _METHOD.search(sentence):
             continue
-        if not _attributable(sentence, article) and not re.search(r"\bplacebo\b", sentence, re.I):
+        if not _attributable(sentence, article, intervention) and not re.search(r"\bplacebo\b", sentence, re.I):
             continue
         is_negative = bool(NEGATIVE.search(sentence))
         is_positive = bool(POSITIVE.search(sentence)) and not HEDGE.search(sentence)
@@ -250,7 +247,7 @@ def _efficacy(spec: ClaimSpec, article: Article) -> Judgement:
         return Judgement(method="efficacy: no outcome data of its own (case report, review, protocol)")
     if spec.population == "refractory" and not REFRACTORY.search(article.text):
         return Judgement(method="efficacy: not a refractory population")
-    positive, negative = _efficacy_signals(article)
+    positive, negative = _efficacy_signals(article, spec.intervention)
     controlled = article.level <= 2
     if negative and (controlled or not positive):
         return Judgement(CONTRADICTS, negative[:3], method="efficacy: null or negative result")
@@ -279,7 +276,7 @@ def _timing(spec: ClaimSpec, article: Article) -> Judgement:
             short.append(sentence)
     if long_course:
         return Judgement(CONTRADICTS, long_course[:3], method="timing: treatment courses longer than claimed")
-    positive, negative = _efficacy_signals(article)
+    positive, negative = _efficacy_signals(article, spec.intervention)
     if short and positive and not negative and article.own_data:
         return Judgement(SUPPORTS, (short[:1] + positive[:2]),
                          method="timing: relief within a single session")
@@ -306,7 +303,7 @@ def _onset(spec: ClaimSpec, article: Article) -> Judgement:
 def _citation(spec: ClaimSpec, article: Article) -> Judgement:
     if spec.year is None or article.pub_year != spec.year:
         return Judgement(method=f"citation: not a {spec.year} study")
-    result = _efficacy(ClaimSpec("efficacy", conditions=[c for c in spec.conditions if c != "pain"]), article)
+    result = _efficacy(ClaimSpec("efficacy", spec.intervention, [c for c in spec.conditions if c != "pain"]), article)
     if result.stance == SUPPORTS and spec.quantifier == "all":
         everyone = [s for s in article.sentences
                     if _ALL.search(s) and (POSITIVE.search(s) or re.search(r"\bachieved\b", s, re.I))]
@@ -343,7 +340,7 @@ def _figure(spec: ClaimSpec, article: Article) -> Judgement:
                 continue  # a response rate says nothing about a prevalence
             if claimed.get("subject") == "nausea" and not re.search(r"\bnause", piece, re.I):
                 continue
-            if claimed.get("subject") == "headache" and (not re.search(CONDITIONS["headache"], piece, re.I)
+            if claimed.get("subject") == "headache" and (not lexicon().conditions["headache"].match.search(piece)
                                                         or re.search(r"tension-type|\bor\b", piece, re.I)):
                 continue
             if found["unit"] == "count" and (not _PEOPLE.search(piece) or _NOT_PEOPLE.search(piece)):

@@ -19,7 +19,16 @@ class AdverseEvent:
 
 
 @dataclass(frozen=True)
+class Term:
+    match: re.Pattern
+    search: str  # FTS5 terms
+    patient: str | None = None
+
+
+@dataclass(frozen=True)
 class Lexicon:
+    interventions: dict[str, Term]
+    conditions: dict[str, Term]
     adverse_events: tuple[AdverseEvent, ...]
     any_adverse_event: re.Pattern  # any of them
     adverse_event_search: str  # FTS5: any of them
@@ -31,8 +40,11 @@ def _rx(pattern: str) -> re.Pattern:
 
 
 @cache
-def lexicon(path: Path = LEXICON_FILE) -> Lexicon:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+def lexicon() -> Lexicon:
+    """The lexicon in LEXICON_FILE, read once per process."""
+    data = yaml.safe_load(LEXICON_FILE.read_text(encoding="utf-8"))
     events = tuple(AdverseEvent(_rx(e["match"]), e["search"], e.get("patient")) for e in data["adverse_events"])
-    return Lexicon(events, _rx("|".join(f"(?:{e['match']})" for e in data["adverse_events"])),
+    terms = {group: {name: Term(_rx(t["match"]), t["search"], t.get("patient")) for name, t in data[group].items()}
+             for group in ("interventions", "conditions")}
+    return Lexicon(terms["interventions"], terms["conditions"], events, _rx("|".join(f"(?:{e['match']})" for e in data["adverse_events"])),
                    " OR ".join(e.search for e in events), _rx(data["discloses_harm"]))

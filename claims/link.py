@@ -42,14 +42,7 @@ GENERAL_CANDIDATES = 10  # the general model was trained on the top 10 by BM25
 GENERAL_METHOD = "general model: lexical relevance and stance (claims outside the checkers' domain)"
 LEARNED_METHOD = "learned stance model, findings sentences (claims outside the checkers' domain)"
 MATCH_THRESHOLD = 0.45  # word overlap with a registry claim needed to treat free text as that claim
-_FTS_TERMS = {
-    "ketamine": "ketamine OR esketamine OR arketamine",
-    "headache": "migrain* OR headach* OR cephalalg* OR hemicrania",
-    "depression": "depress* OR antidepress* OR mood",
-    "pain": "pain* OR analges* OR nocicept*",
-}
 _KIND_TERMS = {
-    "safety": f"{lexicon().adverse_event_search} OR safe* OR tolerat*",
     "figure": "prevalen* OR burden OR million OR billion OR percent OR epidemiolog* OR nausea OR disabilit*",
     "mechanism": "nmda OR nmdar OR glutamat* OR receptor* OR synap* OR neuroplastic*",
 }
@@ -79,16 +72,18 @@ class Check:
 
 
 def fts_query(spec: ClaimSpec) -> str:
+    words = lexicon()
     groups = []
     if spec.intervention and spec.kind not in ("figure", "mechanism"):
-        groups.append(_FTS_TERMS[spec.intervention])
-    conditions = [c for c in spec.conditions if c in _FTS_TERMS]
-    if conditions and spec.kind not in ("safety", "mechanism"):
-        groups.append(" OR ".join(_FTS_TERMS[c] for c in conditions))
-    if spec.kind in _KIND_TERMS:
+        groups.append(words.interventions[spec.intervention].search)
+    if spec.conditions and spec.kind not in ("safety", "mechanism"):
+        groups.append(" OR ".join(words.conditions[c].search for c in spec.conditions))
+    if spec.kind == "safety":
+        groups.append(f"{words.adverse_event_search} OR safe* OR tolerat*")
+    elif spec.kind in _KIND_TERMS:
         groups.append(_KIND_TERMS[spec.kind])
-    if not groups:
-        groups.append(_FTS_TERMS["ketamine"])
+    if not groups:  # nothing to narrow by: the treatments the database is about
+        groups.append(" OR ".join(t.search for t in words.interventions.values()))
     return " AND ".join(f"({g})" for g in groups)
 
 

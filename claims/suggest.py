@@ -13,8 +13,6 @@ from typing import Any
 from claims.lexicon import lexicon
 from claims.understand import ClaimSpec
 
-_CONDITION_WORDS = {"headache": "migraine", "depression": "depression", "pain": "chronic pain"}
-
 
 def adverse_events(sentences: list[str]) -> list[str]:
     """The adverse events the sentences name, in the patient's words (`lexicon.yml`)."""
@@ -30,7 +28,7 @@ def suggest(spec: ClaimSpec, verdict: str, evidence: list[dict[str, Any]]) -> st
     """A rewording to consider, or None when the claim is supported."""
     if verdict == "supported":
         return None
-    condition = _CONDITION_WORDS.get(next(iter(spec.conditions), ""), "this condition")
+    condition = next((lexicon().conditions[c].patient for c in spec.conditions), "this condition")
     contra = [s for e in evidence if e["stance"] == "contradicts" for s in e["rationale"]]
     if spec.kind in ("safety", "efficacy") and spec.intervention != "ketamine":
         return "Support this claim with a citation to a study that shows it, or leave it out."

@@ -26,13 +26,6 @@ NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, 
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6}
 SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9}
 
-INTERVENTIONS = {"ketamine": r"\b(es|ar)?ketamine\b"}
-CONDITIONS = {
-    "headache": r"\bmigrain\w*|\bheadache\w*|\bcephalalg\w*|\bhemicrania\b|\bSUNCT\b|\b(MIDAS|HIT-6)\b",
-    "depression": r"(?<!spreading )\bdepress\w*|\bantidepress\w*|\bmood\b|\bmental health\b|\bbipolar\b|\bsuicid\w*"
-                  r"|\b(HDRS|HAM-?D|MADRS|BDI|PHQ-?9|QIDS(-SR)?)\b",  # depression rating scales
-    "pain": r"\bpain\w*|\banalges\w*|\bnocicept\w*",
-}
 _ABSOLUTE = re.compile(r"\b(none|no (side|adverse|lingering|after)[- ]?\w*|without (any )?(side|adverse|risk)"
                        r"|free (of|from)|never|always|guarantee\w*|100 ?%|complete(ly)? safe|all patients"
                        r"|in all\b|everyone|proven|cure[sd]?|zero"
@@ -94,8 +87,8 @@ def understand(text: str, overrides: dict | None = None) -> ClaimSpec:
     spec = ClaimSpec(kind=kind, discloses=discloses and kind == "safety")
     if kind == "safety":
         spec.events = [e.patient for e in words.adverse_events if e.patient and e.match.search(text)]
-    spec.intervention = next((n for n, p in INTERVENTIONS.items() if re.search(p, text, re.I)), None)
-    spec.conditions = [n for n, p in CONDITIONS.items() if re.search(p, text, re.I)]
+    spec.intervention = next((n for n, t in words.interventions.items() if t.match.search(text)), None)
+    spec.conditions = [n for n, t in words.conditions.items() if t.match.search(text)]
     spec.absolute = bool(_ABSOLUTE.search(text))
     if _REFRACTORY.search(text):
         spec.population = "refractory"
@@ -184,7 +177,7 @@ def parse_figure(text: str) -> dict | None:
 def _figure(text: str) -> dict | None:
     scope = scope_of(text)
     subject = "nausea" if re.search(r"\bnause\w*", text, re.I) else (
-        "headache" if re.search(CONDITIONS["headache"], text, re.I) else None)
+        "headache" if lexicon().conditions["headache"].match.search(text) else None)
     out_of = re.search(rf"\b{_NUMBER} out of (every )?{_NUMBER}\b", text, re.I)
     if out_of:
         value = 100 * number_value(out_of.group(1)) / number_value(out_of.group(3))

@@ -49,3 +49,33 @@ def test_a_claim_about_what_no_study_mentions_says_the_database_does_not_cover_i
     note = not_covered(db, "Ketamine cures tinnitus.")
     assert note and "holds no studies that mention" in note and "'tinnitus'" in note and "'ketamine'" not in note
     assert not_covered(db, "Ketamine relieves migraine.") is None
+
+
+def test_a_new_intervention_and_adverse_event_are_one_data_edit(tmp_path, monkeypatch):
+    """Adding lidocaine and 'tinnitus' to lexicon.yml reaches claim reading, retrieval, judgement and
+    suggestions, with no module edited."""
+    import yaml
+
+    from claims import lexicon as lexicon_module
+    from claims.judge import Article, judge
+    from claims.link import fts_query
+    from claims.suggest import adverse_events
+    from claims.understand import understand
+
+    data = yaml.safe_load(lexicon_module.LEXICON_FILE.read_text())
+    data["interventions"]["lidocaine"] = {"match": r"lidocaine\b", "search": "lidocaine"}
+    data["adverse_events"].append({"match": r"tinnitus", "search": "tinnitus", "patient": "ringing in the ears"})
+    edited = tmp_path / "lexicon.yml"
+    edited.write_text(yaml.safe_dump(data))
+    monkeypatch.setattr(lexicon_module, "LEXICON_FILE", edited)
+    lexicon_module.lexicon.cache_clear()
+    try:
+        spec = understand("Lidocaine infusions for migraine have no side effects.")
+        assert (spec.intervention, spec.kind, spec.absolute) == ("lidocaine", "safety", True)
+        assert "lidocaine" in fts_query(spec) and "tinnitus" in fts_query(spec)
+        study = Article(99000001, "[TEST FIXTURE] Lidocaine infusions for migraine",
+                        "RESULTS: Tinnitus occurred in 5 of 30 patients.", 2021, 4, "case series")
+        assert judge(spec, study).stance == "contradicts"
+        assert adverse_events(["Tinnitus occurred in 5 of 30 patients."]) == ["ringing in the ears"]
+    finally:
+        lexicon_module.lexicon.cache_clear()
