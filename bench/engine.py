@@ -24,6 +24,7 @@ The median time of one `evidence check` is printed per set. The dev and paraphra
 scored with `evidence check --own-words` (registry matching off): a claim must be judged the same
 whether or not its wording matches a registered claim.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,8 +56,10 @@ def write_jsonl(path: Path, rows: list[dict]) -> Path:
 
 def paraphrase_gold(folder: Path) -> Path:
     gold = {g["id"]: g for g in read_jsonl(SHARED / "gold" / "dev.jsonl")}
-    rows = [dict(gold[p["id"]], id=f"{p['id']}~{n}", claim=p["claim"])
-            for n, p in enumerate(read_jsonl(PROJECT / "bench" / "paraphrases.jsonl"))]
+    rows = [
+        dict(gold[p["id"]], id=f"{p['id']}~{n}", claim=p["claim"])
+        for n, p in enumerate(read_jsonl(PROJECT / "bench" / "paraphrases.jsonl"))
+    ]
     return write_jsonl(folder / "paraphrases.jsonl", rows)
 
 
@@ -64,19 +67,30 @@ def evinf_gold(folder: Path) -> Path:
     sys.path.insert(0, str(PROJECT))
     from train.stance_data import EVALUATION_TEMPLATES, evidence_claim, evinf_findings
 
-    files = sorted((BENCHMARKS / "evidence-inference" / "abstracts").glob("PMC*.abst"), key=lambda p: int(p.stem[3:]))
-    local = {p.stem[3:]: 96000001 + i for i, p in enumerate(files)}  # as ../shared/tools/benchxml.py numbers them
+    files = sorted(
+        (BENCHMARKS / "evidence-inference" / "abstracts").glob("PMC*.abst"), key=lambda p: int(p.stem[3:])
+    )
+    local = {
+        p.stem[3:]: 96000001 + i for i, p in enumerate(files)
+    }  # as ../shared/tools/benchxml.py numbers them
     rows = []
     for finding in evinf_findings("validation"):
         for claimed in EVALUATION_TEMPLATES:
             stance = "supports" if claimed == finding["label"] else "contradicts"
-            rows.append({"id": f"evinf-{len(rows)}", "claim": evidence_claim(finding, claimed),
-                         "verdicts": ALL_VERDICTS, "evidence": {str(local[finding["pmcid"]]): stance}})
+            rows.append(
+                {
+                    "id": f"evinf-{len(rows)}",
+                    "claim": evidence_claim(finding, claimed),
+                    "verdicts": ALL_VERDICTS,
+                    "evidence": {str(local[finding["pmcid"]]): stance},
+                }
+            )
     return write_jsonl(folder / "evinf-gold.jsonl", rows)
 
 
 def sources(folder: Path) -> dict[str, tuple[list[Path], Path]]:
     """Per set: the XML files its database is built from, and its gold file."""
+
     def tool(*args: str, out: Path) -> Path:
         with out.open("w") as handle:
             subprocess.run([sys.executable, *args], stdout=handle, check=True)
@@ -87,16 +101,53 @@ def sources(folder: Path) -> dict[str, tuple[list[Path], Path]]:
     return {
         "dev": (corpus, SHARED / "gold" / "dev.jsonl"),
         "paraphrases": (corpus, paraphrase_gold(folder)),
-        "checkcovid": ([tool(str(TOOLS / "benchxml.py"), "xml", "checkcovid", str(cc / "corpus.jsonl"),
-                             out=folder / "checkcovid.xml")],
-                       tool(str(TOOLS / "benchxml.py"), "gold", "checkcovid", str(cc / "dev.jsonl"),
-                            str(cc / "corpus.jsonl"), out=folder / "checkcovid-gold.jsonl")),
-        "evinf": ([tool(str(TOOLS / "benchxml.py"), "xml", "evinf", str(BENCHMARKS / "evidence-inference" / "abstracts"),
-                        out=folder / "evinf.xml")], evinf_gold(folder)),
-        "scifact": ([tool(str(TOOLS / "scifact.py"), "xml", str(BENCHMARKS / "scifact" / "corpus.jsonl"),
-                          out=folder / "scifact.xml")],
-                    tool(str(TOOLS / "scifact.py"), "gold", str(BENCHMARKS / "scifact" / "claims_train.jsonl"),
-                         out=folder / "scifact-gold.jsonl")),
+        "checkcovid": (
+            [
+                tool(
+                    str(TOOLS / "benchxml.py"),
+                    "xml",
+                    "checkcovid",
+                    str(cc / "corpus.jsonl"),
+                    out=folder / "checkcovid.xml",
+                )
+            ],
+            tool(
+                str(TOOLS / "benchxml.py"),
+                "gold",
+                "checkcovid",
+                str(cc / "dev.jsonl"),
+                str(cc / "corpus.jsonl"),
+                out=folder / "checkcovid-gold.jsonl",
+            ),
+        ),
+        "evinf": (
+            [
+                tool(
+                    str(TOOLS / "benchxml.py"),
+                    "xml",
+                    "evinf",
+                    str(BENCHMARKS / "evidence-inference" / "abstracts"),
+                    out=folder / "evinf.xml",
+                )
+            ],
+            evinf_gold(folder),
+        ),
+        "scifact": (
+            [
+                tool(
+                    str(TOOLS / "scifact.py"),
+                    "xml",
+                    str(BENCHMARKS / "scifact" / "corpus.jsonl"),
+                    out=folder / "scifact.xml",
+                )
+            ],
+            tool(
+                str(TOOLS / "scifact.py"),
+                "gold",
+                str(BENCHMARKS / "scifact" / "claims_train.jsonl"),
+                out=folder / "scifact-gold.jsonl",
+            ),
+        ),
     }
 
 
@@ -107,8 +158,22 @@ def score(cli: str, xml: list[Path], gold: Path, limit: int, folder: Path, name:
     claims = read_jsonl(gold)[:limit]
     limited = write_jsonl(folder / f"{name}-scored.jsonl", claims)
     started = time.perf_counter()
-    out = subprocess.run([sys.executable, str(TOOLS / "score_claims.py"), "--gold", str(limited), "--db", str(db),
-                          "--cmd", cli, "--json"], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [
+            sys.executable,
+            str(TOOLS / "score_claims.py"),
+            "--gold",
+            str(limited),
+            "--db",
+            str(db),
+            "--cmd",
+            cli,
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     result = json.loads(out.stdout)
     result["check_p50"] = _check_p50(cli, db, [c["claim"] for c in claims[:10]])
     result["wall"] = time.perf_counter() - started
@@ -119,7 +184,9 @@ def _check_p50(cli: str, db: Path, claims: list[str]) -> float:
     times = []
     for claim in claims:
         started = time.perf_counter()
-        subprocess.run([*shlex.split(cli), "check", "--db", str(db), "--json", claim], capture_output=True, check=True)
+        subprocess.run(
+            [*shlex.split(cli), "check", "--db", str(db), "--json", claim], capture_output=True, check=True
+        )
         times.append(time.perf_counter() - started)
     return statistics.median(times)
 
@@ -127,8 +194,13 @@ def _check_p50(cli: str, db: Path, claims: list[str]) -> float:
 def cli_of(root: Path, own_words: bool = False) -> str:
     """The command line score_claims runs; `own_words` adds `--own-words` to each `check` it runs."""
     flag = "sys.argv[2:2] = ['--own-words'] if sys.argv[1:2] == ['check'] else []; " if own_words else ""
-    return shlex.join([sys.executable, "-c", f"import sys; sys.path.insert(0, {str(root)!r}); {flag}"
-                                             "from evidence.cli import main; main()"])
+    return shlex.join(
+        [
+            sys.executable,
+            "-c",
+            f"import sys; sys.path.insert(0, {str(root)!r}); {flag}from evidence.cli import main; main()",
+        ]
+    )
 
 
 def run(engines: dict[str, Path], sets: list[str], limit: int, folder: Path) -> dict[str, dict[str, dict]]:
@@ -142,8 +214,9 @@ def run(engines: dict[str, Path], sets: list[str], limit: int, folder: Path) -> 
             print(f"{name}: {engine} ...", file=sys.stderr, flush=True)
             results.setdefault(name, {})[engine] = score(cli_of(root), xml, gold, limit, where, name)
             if name in REGISTERED:  # the registry's wording must not be what makes the engine right
-                results[name][f"{engine}, --own-words"] = score(cli_of(root, own_words=True), xml, gold, limit,
-                                                               where, name)
+                results[name][f"{engine}, --own-words"] = score(
+                    cli_of(root, own_words=True), xml, gold, limit, where, name
+                )
     return results
 
 
@@ -151,14 +224,18 @@ def table(results: dict[str, dict[str, dict]]) -> str:
     rows = ["| set | engine | claims | stance P | R | F1 | verdicts | unsafe | check p50 |", "|" + "---|" * 9]
     for name, engines in results.items():
         for engine, r in engines.items():
-            rows.append(f"| {name} | {engine} | {r['claims']} | {r['precision']:.3f} | {r['recall']:.3f} | "
-                        f"{r['f1']:.3f} | {round(r['verdict_agreement'] * r['claims'])}/{r['claims']} | "
-                        f"{r['unsafe_supported']} | {r['check_p50']:.2f} s |")
+            rows.append(
+                f"| {name} | {engine} | {r['claims']} | {r['precision']:.3f} | {r['recall']:.3f} | "
+                f"{r['f1']:.3f} | {round(r['verdict_agreement'] * r['claims'])}/{r['claims']} | "
+                f"{r['unsafe_supported']} | {r['check_p50']:.2f} s |"
+            )
     return "\n".join(rows)
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sets", default=",".join(SETS), help=f"comma-separated, of {', '.join(SETS)}")
     parser.add_argument("--limit", type=int, default=150, help="claims scored per set (first N; default 150)")
     parser.add_argument("--baseline", metavar="REV", help="also score the engine of this git revision")
@@ -174,14 +251,28 @@ def main(argv: list[str] | None = None) -> None:
         engines = {"this engine": PROJECT}
         if args.baseline:
             base = folder / "baseline-tree"
-            subprocess.run(["git", "-C", str(PROJECT), "worktree", "add", "--detach", "--quiet", str(base),
-                            args.baseline], check=True)
+            subprocess.run(
+                [
+                    "git",
+                    "-C",
+                    str(PROJECT),
+                    "worktree",
+                    "add",
+                    "--detach",
+                    "--quiet",
+                    str(base),
+                    args.baseline,
+                ],
+                check=True,
+            )
             engines[f"baseline {args.baseline}"] = base
         try:
             print(table(run(engines, sets, args.limit, folder)))
         finally:
             if args.baseline:
-                subprocess.run(["git", "-C", str(PROJECT), "worktree", "remove", "--force", str(base)], check=False)
+                subprocess.run(
+                    ["git", "-C", str(PROJECT), "worktree", "remove", "--force", str(base)], check=False
+                )
 
 
 if __name__ == "__main__":

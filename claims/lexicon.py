@@ -1,4 +1,5 @@
 """The claims package's vocabulary, read once from `lexicon.yml`: edit the data, not the modules."""
+
 from __future__ import annotations
 
 import re
@@ -43,8 +44,18 @@ def _rx(pattern: str) -> re.Pattern:
 def lexicon() -> Lexicon:
     """The lexicon in LEXICON_FILE, read once per process."""
     data = yaml.safe_load(LEXICON_FILE.read_text(encoding="utf-8"))
-    events = tuple(AdverseEvent(_rx(e["match"]), e["search"], e.get("patient")) for e in data["adverse_events"])
-    terms = {group: {name: Term(_rx(t["match"]), t["search"], t.get("patient")) for name, t in data[group].items()}
-             for group in ("interventions", "conditions")}
-    return Lexicon(terms["interventions"], terms["conditions"], events, _rx("|".join(f"(?:{e['match']})" for e in data["adverse_events"])),
-                   " OR ".join(e.search for e in events), _rx(data["discloses_harm"]))
+    events = tuple(
+        AdverseEvent(_rx(e["match"]), e["search"], e.get("patient")) for e in data["adverse_events"]
+    )
+    terms = {
+        group: {name: Term(_rx(t["match"]), t["search"], t.get("patient")) for name, t in data[group].items()}
+        for group in ("interventions", "conditions")
+    }
+    return Lexicon(
+        terms["interventions"],
+        terms["conditions"],
+        events,
+        _rx("|".join(f"(?:{e['match']})" for e in data["adverse_events"])),
+        " OR ".join(e.search for e in events),
+        _rx(data["discloses_harm"]),
+    )

@@ -13,6 +13,7 @@ and their model card are in `claims/models/roles/`.
     for sentence in abstract_sentences(abstract):
         sentence.text, sentence.role
 """
+
 from __future__ import annotations
 
 import re
@@ -34,20 +35,67 @@ DIM = 1 << 18
 # Section label words → role, first match wins (so "METHODS AND RESULTS" is methods-and-results: unknown).
 _LABEL_WORDS = (
     (("registration", "funding", "supplementary", "sponsor", "keywords", "editorial", "highlights"), OTHER),
-    (("conclusion", "conclusions", "interpretation", "implications", "discussion", "significance", "mean"),
-     "conclusions"),
+    (
+        ("conclusion", "conclusions", "interpretation", "implications", "discussion", "significance", "mean"),
+        "conclusions",
+    ),
     (("results", "result", "findings", "outcomes"), "results"),
-    (("methods", "method", "design", "setting", "participants", "patients", "interventions", "intervention",
-      "measures", "measurements", "analysis", "materials", "material", "subjects", "procedures", "population"),
-     "methods"),
+    (
+        (
+            "methods",
+            "method",
+            "design",
+            "setting",
+            "participants",
+            "patients",
+            "interventions",
+            "intervention",
+            "measures",
+            "measurements",
+            "analysis",
+            "materials",
+            "material",
+            "subjects",
+            "procedures",
+            "population",
+        ),
+        "methods",
+    ),
     (("objective", "objectives", "aim", "aims", "purpose", "goal", "goals", "why", "question"), "objective"),
     (("background", "introduction", "context", "rationale", "importance", "backgrounds"), "background"),
 )
-_NLM = {"BACKGROUND": "background", "OBJECTIVE": "objective", "METHODS": "methods", "RESULTS": "results",
-        "CONCLUSIONS": "conclusions"}
+_NLM = {
+    "BACKGROUND": "background",
+    "OBJECTIVE": "objective",
+    "METHODS": "methods",
+    "RESULTS": "results",
+    "CONCLUSIONS": "conclusions",
+}
 _SECTION = re.compile(r"^([A-Z][A-Za-z ,/&?'-]{1,60}):\s+", re.MULTILINE)
-_CONNECTORS = {"and", "or", "of", "the", "this", "what", "did", "do", "was", "were", "these", "study", "main",
-               "primary", "secondary", "clinical", "trial", "key", "data", "sources", "summary", "aims"}
+_CONNECTORS = {
+    "and",
+    "or",
+    "of",
+    "the",
+    "this",
+    "what",
+    "did",
+    "do",
+    "was",
+    "were",
+    "these",
+    "study",
+    "main",
+    "primary",
+    "secondary",
+    "clinical",
+    "trial",
+    "key",
+    "data",
+    "sources",
+    "summary",
+    "aims",
+}
 _WORD = re.compile(r"[a-z]+|\d+(?:\.\d+)?|[%<>=±]")
 
 
@@ -75,10 +123,10 @@ def sections(abstract: str) -> list[tuple[str | None, str]]:
     marks = [m for m in _SECTION.finditer(abstract) if _is_label(m.group(1))]
     if not marks:
         return [(None, abstract)] if abstract.strip() else []
-    parts = [(None, abstract[:marks[0].start()])] if abstract[:marks[0].start()].strip() else []
+    parts = [(None, abstract[: marks[0].start()])] if abstract[: marks[0].start()].strip() else []
     for mark, following in zip(marks, [*marks[1:], None], strict=True):
         end = following.start() if following else len(abstract)
-        parts.append((mark.group(1), abstract[mark.end():end]))
+        parts.append((mark.group(1), abstract[mark.end() : end]))
     return parts
 
 
@@ -97,9 +145,16 @@ def features(sentence: str, index: int, count: int) -> list[int]:
     place = min(int(10 * index / max(count, 1)), 9)
     names = [f"w:{t}" for t in tokens] + [f"b:{a}|{b}" for a, b in zip(tokens, tokens[1:], strict=False)]
     head = " ".join(tokens[:2])
-    names += ["bias", f"place:{place}", f"first:{index == 0}", f"last:{index == count - 1}",
-              f"head:{head}", f"place:{place}|head:{tokens[0] if tokens else ''}",
-              f"long:{min(len(tokens) // 10, 5)}", f"digits:{sum(t[0].isdigit() for t in tokens) > 2}"]
+    names += [
+        "bias",
+        f"place:{place}",
+        f"first:{index == 0}",
+        f"last:{index == count - 1}",
+        f"head:{head}",
+        f"place:{place}|head:{tokens[0] if tokens else ''}",
+        f"long:{min(len(tokens) // 10, 5)}",
+        f"digits:{sum(t[0].isdigit() for t in tokens) > 2}",
+    ]
     return sorted({zlib.crc32(name.encode()) & (DIM - 1) for name in names})
 
 
@@ -115,8 +170,11 @@ class RoleModel:
         return cls(weights)
 
     def probabilities(self, texts: list[str]) -> np.ndarray:
-        scores = np.stack([self.weights[features(text, i, len(texts))].sum(0) for i, text in enumerate(texts)]) \
-            if texts else np.zeros((0, len(ROLES)), np.float32)
+        scores = (
+            np.stack([self.weights[features(text, i, len(texts))].sum(0) for i, text in enumerate(texts)])
+            if texts
+            else np.zeros((0, len(ROLES)), np.float32)
+        )
         scores = np.exp(scores - scores.max(1, keepdims=True))
         return scores / scores.sum(1, keepdims=True)
 
@@ -138,5 +196,7 @@ def abstract_sentences(abstract: str, role_model: RoleModel | None = None) -> li
         return [RoledSentence(parts[0][1], "results", False)]
     known = [role_of_label(label) if label else None for label, _ in parts]
     guessed = (role_model or model()).roles([text for _, text in parts]) if None in known else known
-    return [RoledSentence(text, role or guess, role is not None)
-            for (_, text), role, guess in zip(parts, known, guessed, strict=True)]
+    return [
+        RoledSentence(text, role or guess, role is not None)
+        for (_, text), role, guess in zip(parts, known, guessed, strict=True)
+    ]

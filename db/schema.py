@@ -236,7 +236,7 @@ TABLES: dict[str, dict[str, Any]] = {
         "pk": "claim_id",
         "foreign_keys": [("claim_id", "claims", "id")],
     },
-    "stance_scores": {  # the stance model's answer per (claim, sentence, model): a re-link reads only new ones
+    "stance_scores": {  # the stance model's answer per (claim, sentence, model): re-links read only new ones
         "columns": {
             "claim_key": str,  # blake2b of the claim's text
             "sentence_key": str,  # blake2b of the sentence's text

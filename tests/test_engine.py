@@ -1,4 +1,5 @@
 """The evidence engine's plumbing: cached model scores, and saying what the database does not cover."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -22,9 +23,10 @@ class CountingModel:
 def test_a_relink_scores_only_sentences_the_model_has_not_read(tmp_path):
     db = open_db(tmp_path / "e.db")
     model = CountingModel("v1")
-    pairs = [("Ketamine relieves migraine.", "Pain fell by half."), ("Ketamine relieves migraine.", "Nausea was common.")]
+    claim = "Ketamine relieves migraine."
+    pairs = [(claim, "Pain fell by half."), (claim, "Nausea was common.")]
     first = CachedScorer(db, model, store=True)(pairs)
-    again = CachedScorer(db, model, store=True)(pairs + [("Ketamine relieves migraine.", "A new finding.")])
+    again = CachedScorer(db, model, store=True)(pairs + [(claim, "A new finding.")])
     assert model.read == 3
     assert np.allclose(again[:2], first)
 
@@ -47,7 +49,8 @@ def test_a_check_that_does_not_store_leaves_the_cache_as_it_was(tmp_path):
 def test_a_claim_about_what_no_study_mentions_says_the_database_does_not_cover_it(synthetic_linked_db):
     db = open_db(synthetic_linked_db)
     note = not_covered(db, "Ketamine cures tinnitus.")
-    assert note and "holds no studies that mention" in note and "'tinnitus'" in note and "'ketamine'" not in note
+    assert note and "holds no studies that mention" in note
+    assert "'tinnitus'" in note and "'ketamine'" not in note
     assert not_covered(db, "Ketamine relieves migraine.") is None
 
 
@@ -64,7 +67,9 @@ def test_a_new_intervention_and_adverse_event_are_one_data_edit(tmp_path, monkey
 
     data = yaml.safe_load(lexicon_module.LEXICON_FILE.read_text())
     data["interventions"]["lidocaine"] = {"match": r"lidocaine\b", "search": "lidocaine"}
-    data["adverse_events"].append({"match": r"tinnitus", "search": "tinnitus", "patient": "ringing in the ears"})
+    data["adverse_events"].append(
+        {"match": r"tinnitus", "search": "tinnitus", "patient": "ringing in the ears"}
+    )
     edited = tmp_path / "lexicon.yml"
     edited.write_text(yaml.safe_dump(data))
     monkeypatch.setattr(lexicon_module, "LEXICON_FILE", edited)
@@ -73,8 +78,14 @@ def test_a_new_intervention_and_adverse_event_are_one_data_edit(tmp_path, monkey
         spec = understand("Lidocaine infusions for migraine have no side effects.")
         assert (spec.intervention, spec.kind, spec.absolute) == ("lidocaine", "safety", True)
         assert "lidocaine" in fts_query(spec) and "tinnitus" in fts_query(spec)
-        study = Article(99000001, "[TEST FIXTURE] Lidocaine infusions for migraine",
-                        "RESULTS: Tinnitus occurred in 5 of 30 patients.", 2021, 4, "case series")
+        study = Article(
+            99000001,
+            "[TEST FIXTURE] Lidocaine infusions for migraine",
+            "RESULTS: Tinnitus occurred in 5 of 30 patients.",
+            2021,
+            4,
+            "case series",
+        )
         assert judge(spec, study).stance == "contradicts"
         assert adverse_events(["Tinnitus occurred in 5 of 30 patients."]) == ["ringing in the ears"]
     finally:

@@ -10,6 +10,7 @@ validation articles and on the structured abstracts of the shared PubMed corpus 
 domain, never trained on). Softmax regression over hashed features, AdaGrad, seeded; numpy only.
 Writes `claims/models/roles/roles.npz` and `MODEL_CARD.md` beside it.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,7 +27,7 @@ from lxml import etree
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from claims.roles import DIM, MODEL_FILE, ROLES, RoleModel, features, role_of_label  # noqa: E402
+from claims.roles import DIM, FINDINGS, MODEL_FILE, ROLES, RoleModel, features, role_of_label  # noqa: E402
 from claims.text import sentences  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
@@ -58,15 +59,25 @@ def corpus_abstracts() -> list[Abstract]:
     for _, record in etree.iterparse(str(CORPUS), tag="PubmedArticle"):
         texts = record.findall(".//Abstract/AbstractText")
         if texts and all(t.get("Label") for t in texts):
-            found.append(_labelled([("".join(t.itertext()), role_of_label(t.get("Label"), t.get("NlmCategory")))
-                                    for t in texts]))
+            found.append(
+                _labelled(
+                    [
+                        ("".join(t.itertext()), role_of_label(t.get("Label"), t.get("NlmCategory")))
+                        for t in texts
+                    ]
+                )
+            )
         record.clear()
     return found
 
 
 def examples(abstracts: list[Abstract]) -> list[tuple[list[int], int]]:
-    return [(features(text, i, len(abstract)), ROLES.index(role))
-            for abstract in abstracts for i, (text, role) in enumerate(abstract) if role in ROLES]
+    return [
+        (features(text, i, len(abstract)), ROLES.index(role))
+        for abstract in abstracts
+        for i, (text, role) in enumerate(abstract)
+        if role in ROLES
+    ]
 
 
 def fit(train: list[tuple[list[int], int]], hyper: dict) -> np.ndarray:
@@ -83,7 +94,7 @@ def fit(train: list[tuple[list[int], int]], hyper: dict) -> np.ndarray:
             probs /= probs.sum()
             probs[gold] -= 1.0
             gradient = probs[None, :] + hyper["l2"] * weights[ids]
-            squares[ids] += gradient ** 2
+            squares[ids] += gradient**2
             weights[ids] -= hyper["learning_rate"] * gradient / np.sqrt(squares[ids])
     return weights.astype(np.float32)
 
@@ -96,13 +107,16 @@ def score(model: RoleModel, abstracts: list[Abstract]) -> dict:
             if role in ROLES:
                 gold.append(role)
                 predicted.append(guess)
-    result = {"sentences": len(gold), "accuracy": sum(g == p for g, p in zip(gold, predicted)) / max(1, len(gold))}
+    result = {
+        "sentences": len(gold),
+        "accuracy": sum(g == p for g, p in zip(gold, predicted, strict=True)) / max(1, len(gold)),
+    }
     for role in ROLES:
-        tp = sum(g == p == role for g, p in zip(gold, predicted))
+        tp = sum(g == p == role for g, p in zip(gold, predicted, strict=True))
         precision, recall = tp / max(1, predicted.count(role)), tp / max(1, gold.count(role))
         result[role] = 2 * precision * recall / (precision + recall) if tp else 0.0
     # What matters downstream: is a sentence a finding (results, conclusions) or not?
-    findings = [(g in ("results", "conclusions"), p in ("results", "conclusions")) for g, p in zip(gold, predicted)]
+    findings = [(g in FINDINGS, p in FINDINGS) for g, p in zip(gold, predicted, strict=True)]
     tp = sum(g and p for g, p in findings)
     result["finding_precision"] = tp / max(1, sum(p for _, p in findings))
     result["finding_recall"] = tp / max(1, sum(g for g, _ in findings))
@@ -116,11 +130,19 @@ def save(weights: np.ndarray, path: Path) -> None:
 
 
 def model_card(hyper: dict, counts: Counter, scores: dict, seconds: float, size: int) -> str:
-    head = "| split | sentences | accuracy | " + " | ".join(f"{r} F1" for r in ROLES) + \
-        " | finding P / R |\n|" + "---|" * (len(ROLES) + 4) + "\n"
-    rows = "".join(f"| {name} | {s['sentences']} | {s['accuracy']:.3f} | "
-                   + " | ".join(f"{s[r]:.2f}" for r in ROLES)
-                   + f" | {s['finding_precision']:.2f} / {s['finding_recall']:.2f} |\n" for name, s in scores.items())
+    head = (
+        "| split | sentences | accuracy | "
+        + " | ".join(f"{r} F1" for r in ROLES)
+        + " | finding P / R |\n|"
+        + "---|" * (len(ROLES) + 4)
+        + "\n"
+    )
+    rows = "".join(
+        f"| {name} | {s['sentences']} | {s['accuracy']:.3f} | "
+        + " | ".join(f"{s[r]:.2f}" for r in ROLES)
+        + f" | {s['finding_precision']:.2f} / {s['finding_recall']:.2f} |\n"
+        for name, s in scores.items()
+    )
     return f"""# Sentence-role model card
 
 Labels each sentence of an unstructured abstract as one of {", ".join(ROLES)}, so that only
@@ -138,8 +160,8 @@ float16.
 
 Evidence Inference 2.0 training articles (Lehman et al., 2019; DeYoung et al., 2020; MIT licence):
 each sentence of a section whose label names one role. {sum(counts.values())} sentences:
-{", ".join(f"{role} {counts[role]}" for role in ROLES)}. AdaGrad, {hyper['epochs']} epochs, learning rate
-{hyper['learning_rate']}, L2 {hyper['l2']}, seed {hyper['seed']}: {seconds:.0f} s on one CPU core.
+{", ".join(f"{role} {counts[role]}" for role in ROLES)}. AdaGrad, {hyper["epochs"]} epochs, learning rate
+{hyper["learning_rate"]}, L2 {hyper["l2"]}, seed {hyper["seed"]}: {seconds:.0f} s on one CPU core.
 
 ## Scores
 
@@ -157,8 +179,10 @@ on randomized trials; reviews, case reports and basic science are read less well
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Train the sentence-role model (numpy; writes "
-                                                 "claims/models/roles/roles.npz and its model card).")
+    parser = argparse.ArgumentParser(
+        description="Train the sentence-role model (numpy; writes "
+        "claims/models/roles/roles.npz and its model card)."
+    )
     parser.add_argument("--seed", type=int, default=HYPER["seed"])
     parser.add_argument("--epochs", type=int, default=HYPER["epochs"])
     args = parser.parse_args(argv)

@@ -189,7 +189,8 @@ def evinf_findings(split: str, root: Path = BENCHMARKS) -> list[dict]:
         evidence = next((s for lab, text in answers[prompt_id] if lab == label
                          for s in [_evidence_sentence(text, abstracts[pmcid])] if s), None)
         if evidence:
-            findings.append({"pmcid": pmcid, "i": prompt["Intervention"].strip(), "c": prompt["Comparator"].strip(),
+            findings.append({"pmcid": pmcid, "i": prompt["Intervention"].strip(),
+                             "c": prompt["Comparator"].strip(),
                              "o": prompt["Outcome"].strip(), "label": label, "sentence": evidence,
                              "abstract": abstracts[pmcid]})
     return findings
@@ -228,7 +229,8 @@ def evinf_pairs(split: str, rng: random.Random, evaluation: bool = False,
 
 def evidence_claim(finding: dict, claimed: str) -> str:
     """A finding as a claim in the one fixed wording used for evaluation."""
-    return _sentence_case(EVALUATION_TEMPLATES[claimed].format(**{k: _in_sentence(finding[k]) for k in "ico"}))
+    fields = {k: _in_sentence(finding[k]) for k in "ico"}
+    return _sentence_case(EVALUATION_TEMPLATES[claimed].format(**fields))
 
 
 def _sentence_case(text: str) -> str:

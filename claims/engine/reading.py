@@ -12,6 +12,7 @@
 The thresholds are chosen on development data (Check-COVID dev and the SciFact training claims;
 see `bench/engine.py`), never on single items.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -27,7 +28,9 @@ READ = 3  # findings sentences read per study
 MIN_COVER = 0.35  # share of the claim's (idf-weighted) content a sentence must cover to be read
 CONFIDENT = 0.75  # probability a stance needs before the study is said to take it
 
-Scorer = Callable[[Sequence[tuple[str, str]]], np.ndarray]  # (claim, sentence) pairs → probabilities of LABELS
+Scorer = Callable[
+    [Sequence[tuple[str, str]]], np.ndarray
+]  # (claim, sentence) pairs → probabilities of LABELS
 
 
 @dataclass
@@ -76,4 +79,13 @@ def read_study(claim: str, sentences: list[str], scorer: Scorer) -> Reading:
     return Reading(stance, taking[0][2], [r[0] for r in taking], read)
 
 
-__all__ = ["CONTRADICTS", "SUPPORTS", "NEUTRAL", "Reading", "claim_weights", "coverage", "read_study", "to_read"]
+__all__ = [
+    "CONTRADICTS",
+    "SUPPORTS",
+    "NEUTRAL",
+    "Reading",
+    "claim_weights",
+    "coverage",
+    "read_study",
+    "to_read",
+]

@@ -6,6 +6,7 @@
 Pairs already scored by this model come from the cache; only the others reach the model. `store`
 keeps the new scores (linking does; a one-off `evidence check` only reads the cache).
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
