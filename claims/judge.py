@@ -335,7 +335,8 @@ def _figure(spec: ClaimSpec, article: Article) -> Judgement:
             found = parse_figure(piece)
             if not found or found["unit"] != claimed["unit"]:
                 continue
-            measure = found["measure"] or measure_of(masked)  # "... estimated to have ...: 1.04 billion with migraine"
+            # "... estimated to have ...: 1.04 billion with migraine": the sentence says what the piece does not
+            measure = found["measure"] or measure_of(masked, masked.find(piece) + found["at"])
             if claimed.get("measure") and measure and measure != claimed["measure"]:
                 continue  # a response rate says nothing about a prevalence
             if claimed.get("subject") == "nausea" and not re.search(r"\bnause", piece, re.I):

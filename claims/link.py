@@ -265,7 +265,7 @@ def match_registry(text: str, registry: list[dict[str, Any]]) -> dict[str, Any] 
             best, best_score = claim, score
     if best is None or best_score < MATCH_THRESHOLD:
         return None
-    if understand(text).kind != best["asserts"].get("kind") and best_score < 0.7:
+    if understand(text).kind != understand(best["statement"]).kind and best_score < 0.7:
         return None
     return best
 
@@ -274,7 +274,7 @@ def check_text(db: Database, text: str, registry: list[dict[str, Any]]) -> Check
     """Check free text: as the registry claim it restates, or on its own words."""
     matched = match_registry(text, registry)
     if matched:
-        spec = understand(matched["statement"], overrides=_overrides(matched["asserts"]))
+        spec = understand(matched["statement"])
         return check_spec(db, text, spec, matched["id"])
     spec = understand(text)
     if unknown(spec):
@@ -282,14 +282,10 @@ def check_text(db: Database, text: str, registry: list[dict[str, Any]]) -> Check
     return check_spec(db, text, spec)
 
 
-def _overrides(asserts: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in asserts.items() if k not in ("outcome", "quantity")}
-
-
 def link_claim(db: Database, claim: dict[str, Any]) -> Check:
     reviews_seen = latest_review_id(db, claim["id"])
     articles_seen = article_changes(db)  # read first: a change committed after it leaves the claim behind
-    spec = understand(claim["statement"] or claim["quote"], overrides=_overrides(claim["asserts"]))
+    spec = understand(claim["statement"] or claim["quote"])
     result = check_spec(db, claim["quote"], spec, claim["id"])
     counted = [e for e in result.evidence if not e["is_retracted"]]
     save_links(db, claim["id"], [_row(e) for e in result.evidence], {

@@ -10,7 +10,7 @@ import yaml
 CLAIMS_DIR = Path(__file__).resolve().parent
 REGISTRY_FILE = CLAIMS_DIR / "registry.yml"
 SOURCES_DIR = CLAIMS_DIR / "sources"
-REQUIRED = ("id", "source", "quote", "category", "statement", "asserts", "query")
+REQUIRED = ("id", "source", "quote", "category", "statement", "query")
 
 
 class RegistryError(ValueError):
@@ -37,6 +37,9 @@ def load_registry(path: str | Path = REGISTRY_FILE, sources_dir: str | Path = SO
             raise RegistryError(f"{path}: claim id {entry['id']!r} is listed twice")
         if "verdict" in entry or "stance" in entry:
             raise RegistryError(f"{path}, {entry['id']}: verdicts and stances are computed, never registered")
+        if "asserts" in entry:
+            raise RegistryError(f"{path}, {entry['id']}: what a claim asserts is read from its statement, "
+                                "never registered")
         seen.add(entry["id"])
         if entry["source"] not in texts:
             source = sources_dir / entry["source"]

@@ -77,8 +77,8 @@ class ClaimSpec:
         return {k: v for k, v in asdict(self).items() if v not in (None, [], False)}
 
 
-def understand(text: str, overrides: dict | None = None) -> ClaimSpec:
-    """Read a claim; `overrides` (from the registry's `asserts`) win over what is inferred."""
+def understand(text: str) -> ClaimSpec:
+    """Read a claim: a registry statement and a free-text claim alike."""
     kind = next((name for name, pattern in _KINDS if pattern.search(text)), "other")
     words = lexicon()
     discloses = bool(words.discloses_harm.search(text)) and bool(words.any_adverse_event.search(text))
@@ -104,12 +104,10 @@ def understand(text: str, overrides: dict | None = None) -> ClaimSpec:
         if spec.sessions is None and onset:
             spec.onset = "days" if onset.group(1).lower() == "a day" else onset.group(1).lower()
     if kind == "figure":
-        spec.figure = parse_figure(text)
+        figure = parse_figure(text)
+        spec.figure = {k: v for k, v in figure.items() if k != "at"} if figure else None
     if kind == "mechanism":
         spec.target = next((n for n, p in _TARGETS.items() if re.search(p, text, re.I)), None)
-    for key, value in (overrides or {}).items():
-        if hasattr(spec, key):
-            setattr(spec, key, value)
     return spec
 
 
@@ -161,16 +159,20 @@ MEASURES = (
 _MEASURES = [(name, re.compile(pattern, re.IGNORECASE)) for name, pattern in MEASURES]
 
 
-def measure_of(text: str) -> str | None:
-    """What the figure in this text measures (see MEASURES), or None when it does not say."""
-    return next((name for name, pattern in _MEASURES if pattern.search(text)), None)
+def measure_of(text: str, at: int = 0) -> str | None:
+    """What the figure at position `at` of the text measures (see MEASURES): the measure named nearest
+    to it, or None when the text does not say."""
+    found = [(min(abs(m.start() - at), abs(m.end() - at)), rank, name)
+             for rank, (name, pattern) in enumerate(_MEASURES) for m in pattern.finditer(text)]
+    return min(found)[2] if found else None
 
 
 def parse_figure(text: str) -> dict | None:
-    """The first figure a sentence asserts: value, unit (count, percent or rank), scope, subject, measure."""
+    """The first figure a sentence asserts: value, unit (count, percent or rank), scope, subject, measure,
+    and where it stands in the text (`at`)."""
     found = _figure(text)
     if found:
-        found["measure"] = "rank" if found["unit"] == "rank" else measure_of(text)
+        found["measure"] = "rank" if found["unit"] == "rank" else measure_of(text, found["at"])
     return found
 
 
@@ -178,19 +180,19 @@ def _figure(text: str) -> dict | None:
     scope = scope_of(text)
     subject = "nausea" if re.search(r"\bnause\w*", text, re.I) else (
         "headache" if lexicon().conditions["headache"].match.search(text) else None)
+    found = {"scope": scope, "subject": subject}
     out_of = re.search(rf"\b{_NUMBER} out of (every )?{_NUMBER}\b", text, re.I)
     if out_of:
         value = 100 * number_value(out_of.group(1)) / number_value(out_of.group(3))
-        return {"value": value, "unit": "percent", "scope": scope, "subject": subject}
+        return {"value": value, "unit": "percent", **found, "at": out_of.start()}
     percent = re.search(rf"\b{_NUMBER}\s*(%|percent|per ?cent)", text, re.I)
     if percent:
-        return {"value": number_value(percent.group(1)), "unit": "percent", "scope": scope, "subject": subject}
+        return {"value": number_value(percent.group(1)), "unit": "percent", **found, "at": percent.start()}
     count = re.search(rf"\b({_NUMERAL}|a)\s*(thousand|million|billion)\b", text, re.I)
     if count:
         value = number_value(count.group(1)) * SCALE[count.group(2).lower()]
-        return {"value": value, "unit": "count", "scope": scope, "subject": subject}
+        return {"value": value, "unit": "count", **found, "at": count.start()}
     rank = re.search(r"\b(second|third|fourth|fifth) (most|leading)\b", text, re.I)
     if rank:
-        return {"value": float(ORDINALS[rank.group(1).lower()]), "unit": "rank", "scope": scope,
-                "subject": subject}
+        return {"value": float(ORDINALS[rank.group(1).lower()]), "unit": "rank", **found, "at": rank.start()}
     return None

@@ -29,6 +29,7 @@ from claims.page import PageError, read_page
 from claims.registry import REGISTRY_FILE, SOURCES_DIR, RegistryError, load_registry
 from claims.report import render
 from claims.text import readable_text
+from claims.understand import understand
 from db import default_db_path, open_db
 from db.articles import SaveCounts
 from db.claims import claims_behind_articles, registered_claims, save_audit, save_claims, save_source
@@ -353,9 +354,11 @@ def _store_registry(db, registry: list[dict]) -> None:
     for source in {c["source"] for c in registry}:
         if not db["sources"].count_where("id = ?", [source]):
             save_source(db, source, (SOURCES_DIR / source).read_text(encoding="utf-8"))
-    columns = ("id", "quote", "start", "end", "category", "statement", "asserts", "query")
-    save_claims(db, [{k: c[k] for k in columns} | {"source_id": c["source"], "kind": c["asserts"].get("kind"),
-                                                   "in_registry": 1} for c in registry])
+    columns = ("id", "quote", "start", "end", "category", "statement", "query")
+    readings = {c["id"]: understand(c["statement"]) for c in registry}
+    save_claims(db, [{k: c[k] for k in columns} | {"source_id": c["source"], "kind": readings[c["id"]].kind,
+                                                   "asserts": readings[c["id"]].to_dict(), "in_registry": 1}
+                     for c in registry])
 
 
 def _load_registry(path: Path) -> list[dict]:

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from claims.extract import extract
@@ -447,3 +448,22 @@ def test_a_disclosure_is_supported_by_the_harm_it_names_and_never_refuted_by_its
 def test_a_depression_rating_scale_is_about_depression():
     assert understand("Ketamine lowered HDRS scores within hours.").conditions == ["depression"]
     assert understand("Ketamine blocks cortical spreading depression in migraine with aura.").conditions == ["headache"]
+
+
+@pytest.mark.parametrize("field", ["verdict", "stance", "asserts"])
+def test_the_registry_holds_reviewed_claims_never_answers(tmp_path, field):
+    from claims.registry import RegistryError
+
+    source = tmp_path / "page.txt"
+    source.write_text("Ketamine helps migraine.")
+    entry = {"id": "x", "source": "page.txt", "quote": "Ketamine helps migraine.", "category": "efficacy",
+             "statement": "Ketamine relieves migraine.", "query": "ketamine", field: "supported"}
+    registry = tmp_path / "registry.yml"
+    registry.write_text(yaml.safe_dump({"claims": [entry]}))
+    with pytest.raises(RegistryError, match="never registered"):
+        load_registry(registry, tmp_path)
+
+
+def test_registry_claims_are_read_by_the_engine_like_any_text():
+    for claim in load_registry():
+        assert understand(claim["statement"]).kind != "other", claim["id"]
