@@ -150,6 +150,9 @@ def judge(spec: ClaimSpec, article: Article) -> Judgement:
         return Judgement(method=f"{spec.kind}: article does not mention {spec.intervention}")
     result = checker(spec, article)
     result.method = result.method or spec.kind
+    if spec.denies and result.stance != NEUTRAL:  # a null result supports "no better than placebo"
+        result.stance = SUPPORTS if result.stance == CONTRADICTS else CONTRADICTS
+        result.method += " (the claim denies the benefit)"
     if result.stance != NEUTRAL:
         result.score = round(min(1.0, 0.5 + 0.15 * len(result.rationale)), 2)
     return result

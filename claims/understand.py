@@ -30,6 +30,12 @@ _ABSOLUTE = re.compile(r"\b(none|no (side|adverse|lingering|after)[- ]?\w*|witho
                        r"|free (of|from)|never|always|guarantee\w*|100 ?%|complete(ly)? safe|all patients"
                        r"|in all\b|everyone|proven|cure[sd]?|zero"
                        r"|(not|never|n't)\b(\s+\w+){0,3}\s+any|at all)\b", re.IGNORECASE)
+# An absolute that is itself denied ("not a cure", "no guarantee", "isn't 100%") asserts nothing absolute.
+_NEGATED = re.compile(r"\b(not|n't|never|no|nor)\s+(\w+\s+)?(a|an|the)?\s*$", re.IGNORECASE)
+# A claim that denies a benefit ("no better than placebo", "does not relieve migraine").
+_DENIES = re.compile(r"\b(no (better|more effective) than|(does|do|did|is|are|was|were)( not|n't)\s+(\w+\s+)?"
+                     r"(work|help|improve|relieve|reduce|effective|better|superior|beneficial)|fails? to|ineffective)\b",
+                     re.IGNORECASE)
 _KINDS = [
     ("citation", re.compile(r"\b(a|an|one|the|this)\s+((?:19|20)\d\d)\s+(study|trial|review|paper|report|"
                             r"analysis|research)|\b(study|trial|research)\b[^.]{0,40}\b(in|from)\s+((?:19|20)\d\d)\b",
@@ -47,7 +53,7 @@ _KINDS = [
                              r"\bmechanism\b|\bacts on\b|\btargets?\b|\brewir\w*", re.IGNORECASE)),
     ("efficacy", re.compile(r"\beffective\w*|\befficac\w*|\bproven\b|\bworks?\b|\bsuccess\w*|\brelie(f|ve[sd]?)\b|"
                             r"\breduc\w*|\bimprov\w*|\btreat(s|ment|ing)?\b|\bhelps?\b|\bbenefi\w*|\bperfect\b|"
-                            r"\bresults?\b|\bpowerful\b|\b(ideal|excellent|great|promising|best|remarkable|life-?changing)\b"
+                            r"\bresults?\b|\bpowerful\b|\bcure[sd]?\b|\bbetter than\b|\bsuperior\b|\bplacebo\b|\b(ideal|excellent|great|promising|best|remarkable|life-?changing)\b"
                             r"|\bbreakthrough\b|\bgame[- ]changer\b", re.IGNORECASE)),
 ]
 _REFRACTORY = re.compile(r"refractory|intractable|treatment[- ]resistant|(tried|failed|exhausted) (other|all|"
@@ -63,6 +69,7 @@ class ClaimSpec:
     intervention: str | None = "ketamine"
     conditions: list[str] = field(default_factory=list)
     absolute: bool = False  # says none / all / never / proven: one credible counter-example is enough
+    denies: bool = False  # efficacy or timing: the claim denies the benefit ("no better than placebo")
     population: str | None = None  # "refractory"
     year: int | None = None  # citation claims
     quantifier: str | None = None  # "all"
@@ -89,7 +96,8 @@ def understand(text: str) -> ClaimSpec:
         spec.events = [e.patient for e in words.adverse_events if e.patient and e.match.search(text)]
     spec.intervention = next((n for n, t in words.interventions.items() if t.match.search(text)), None)
     spec.conditions = [n for n, t in words.conditions.items() if t.match.search(text)]
-    spec.absolute = bool(_ABSOLUTE.search(text))
+    spec.absolute = any(not _NEGATED.search(text[:m.start()]) for m in _ABSOLUTE.finditer(text))
+    spec.denies = kind in ("efficacy", "timing") and bool(_DENIES.search(text))
     if _REFRACTORY.search(text):
         spec.population = "refractory"
     if kind == "citation":

@@ -467,3 +467,21 @@ def test_the_registry_holds_reviewed_claims_never_answers(tmp_path, field):
 def test_registry_claims_are_read_by_the_engine_like_any_text():
     for claim in load_registry():
         assert understand(claim["statement"]).kind != "other", claim["id"]
+
+
+@pytest.mark.parametrize("claim, absolute", [
+    ("Ketamine cures migraine.", True),
+    ("Ketamine is not a cure for migraine, but it may help some patients.", False),
+    ("There is no guarantee that ketamine will work for you.", False),
+    ("Ketamine infusion therapy has no side effects.", True),
+])
+def test_an_absolute_that_is_itself_denied_asserts_nothing_absolute(claim, absolute):
+    assert understand(claim).absolute is absolute
+
+
+def test_a_claim_that_denies_a_benefit_is_supported_by_null_results():
+    denial = "Ketamine is no better than placebo for migraine."
+    assert understand(denial).denies
+    null = "Ketamine did not reduce pain scores compared with placebo."
+    assert stance(denial, null, level=2, design="randomized controlled trial") == "supports"
+    assert stance("Ketamine relieves migraine.", null, level=2, design="randomized controlled trial") == "contradicts"
