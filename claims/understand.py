@@ -145,9 +145,14 @@ def number_value(token: str) -> float:
     return float(token.replace(",", "."))
 
 
+# "American Migraine Foundation", "US Headache Society": a national word in a name is not a scope.
+_NOT_A_NAME = (r"(?!(\s+[A-Z][\w-]+){0,2}\s+(Society|Association|Foundation|Academy|College|Council|Journal|"
+               r"Board|Institute|Federation|Consortium|Centers?)\b)")
+
+
 def scope_of(text: str) -> str | None:
     """Where a figure applies: "us", "world", or None when the text does not say."""
-    if re.search(r"\b(US|U\.S\.|United States|America\w*)\b", text):
+    if re.search(r"\b(US|U\.S\.|United States|America\w*)\b" + _NOT_A_NAME, text):
         return "us"
     if re.search(r"\b(world\w*|global\w*|planet)\b", text, re.I):
         return "world"

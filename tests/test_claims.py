@@ -19,7 +19,7 @@ from claims.grade import RULES_VERSION, grade, grade_articles
 from claims.judge import Article, judge
 from claims.link import check_text, link_claim
 from claims.registry import SOURCES_DIR, load_registry
-from claims.understand import understand
+from claims.understand import scope_of, understand
 from claims.verdict import Counted, roll_up
 from db.claims import add_review, registered_claims, save_claims, save_source
 from evidence.cli import cli
@@ -485,3 +485,12 @@ def test_a_claim_that_denies_a_benefit_is_supported_by_null_results():
     null = "Ketamine did not reduce pain scores compared with placebo."
     assert stance(denial, null, level=2, design="randomized controlled trial") == "supports"
     assert stance("Ketamine relieves migraine.", null, level=2, design="randomized controlled trial") == "contradicts"
+
+
+@pytest.mark.parametrize("text, scope", [
+    ("The American Migraine Foundation says one billion people worldwide have migraine.", "world"),
+    ("About 39 million Americans have migraine.", "us"),
+    ("The US Headache Consortium reviewed global prevalence.", "world"),
+])
+def test_a_national_word_in_a_name_is_not_a_scope(text, scope):
+    assert scope_of(text) == scope
