@@ -18,6 +18,7 @@ from claims.extract import extract
 from claims.link import check_text
 from claims.page import Page
 from claims.suggest import suggest
+from claims.understand import page_topic
 from claims.verdict import VERDICTS
 from db.articles import citation_records, utc_now
 from db.claims import claim_reviews, database_state
@@ -47,8 +48,9 @@ def audit(db: Database, page: Page, registry: list[dict[str, Any]],
     if max_claims is not None and len(found) > max_claims:
         raise TooManyClaims(len(found), max_claims)
     claims = []
+    topic = page_topic(page.text)
     for done, claim in enumerate(found, 1):
-        claims.append(_audit_claim(db, page.text, claim, registry))
+        claims.append(_audit_claim(db, page.text, claim, registry, topic))
         if progress:
             progress(done, len(found))
     summary = {verdict: sum(c["verdict"] == verdict for c in claims) for verdict in SEVERITY}
@@ -56,8 +58,8 @@ def audit(db: Database, page: Page, registry: list[dict[str, Any]],
             "database": database_state(db), "claims": claims}
 
 
-def _audit_claim(db: Database, text: str, found, registry: list[dict[str, Any]]) -> dict[str, Any]:
-    check = check_text(db, found.text, registry)
+def _audit_claim(db: Database, text: str, found, registry: list[dict[str, Any]], topic: str | None) -> dict[str, Any]:
+    check = check_text(db, found.text, registry, topic)
     counted = [e for e in check.evidence if e["stance"] != "neutral" and not e["is_retracted"]]
     best = ([e for e in counted if e["stance"] == "supports"][:BEST]
             + [e for e in counted if e["stance"] == "contradicts"][:BEST])

@@ -270,13 +270,14 @@ def match_registry(text: str, registry: list[dict[str, Any]]) -> dict[str, Any] 
     return best
 
 
-def check_text(db: Database, text: str, registry: list[dict[str, Any]]) -> Check:
-    """Check free text: as the registry claim it restates, or on its own words."""
+def check_text(db: Database, text: str, registry: list[dict[str, Any]], topic: str | None = None) -> Check:
+    """Check free text: as the registry claim it restates, or on its own words (`topic`: the
+    intervention of the page it stands on, for claims that say "it")."""
     matched = match_registry(text, registry)
     if matched:
         spec = understand(matched["statement"])
         return check_spec(db, text, spec, matched["id"])
-    spec = understand(text)
+    spec = understand(text, topic)
     if unknown(spec):
         return check_general(db, text, spec)
     return check_spec(db, text, spec)

@@ -84,8 +84,22 @@ class ClaimSpec:
         return {k: v for k, v in asdict(self).items() if v not in (None, [], False)}
 
 
-def understand(text: str) -> ClaimSpec:
-    """Read a claim: a registry statement and a free-text claim alike."""
+# Words that stand for the page's treatment ("it", "this therapy", "the infusions").
+_STANDS_IN = re.compile(r"\b(it|its|this (treatment|therapy|medication|medicine|drug|procedure)|the (treatment|therapy|"
+                        r"infusions?|procedure|medication)|these (infusions|treatments)|infusions?|infusion therapy)\b",
+                        re.IGNORECASE)
+
+
+def page_topic(text: str) -> str | None:
+    """The intervention a page of copy is about: the one it names most often (None when it names none)."""
+    counts = {name: len(term.match.findall(text)) for name, term in lexicon().interventions.items()}
+    best = max(counts, key=counts.get, default=None)
+    return best if best and counts[best] else None
+
+
+def understand(text: str, topic: str | None = None) -> ClaimSpec:
+    """Read a claim: a registry statement and a free-text claim alike. `topic`: the intervention of the
+    page it stands on, which "it" or "this therapy" stands for when the claim names none."""
     kind = next((name for name, pattern in _KINDS if pattern.search(text)), "other")
     words = lexicon()
     discloses = bool(words.discloses_harm.search(text)) and bool(words.any_adverse_event.search(text))
@@ -95,6 +109,8 @@ def understand(text: str) -> ClaimSpec:
     if kind == "safety":
         spec.events = [e.patient for e in words.adverse_events if e.patient and e.match.search(text)]
     spec.intervention = next((n for n, t in words.interventions.items() if t.match.search(text)), None)
+    if spec.intervention is None and topic and _STANDS_IN.search(text):
+        spec.intervention = topic
     spec.conditions = [n for n, t in words.conditions.items() if t.match.search(text)]
     spec.absolute = any(not _NEGATED.search(text[:m.start()]) for m in _ABSOLUTE.finditer(text))
     spec.denies = kind in ("efficacy", "timing") and bool(_DENIES.search(text))

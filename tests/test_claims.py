@@ -19,7 +19,7 @@ from claims.grade import RULES_VERSION, grade, grade_articles
 from claims.judge import Article, judge
 from claims.link import check_text, link_claim
 from claims.registry import SOURCES_DIR, load_registry
-from claims.understand import scope_of, understand
+from claims.understand import page_topic, scope_of, understand
 from claims.verdict import Counted, roll_up
 from db.claims import add_review, registered_claims, save_claims, save_source
 from evidence.cli import cli
@@ -494,3 +494,10 @@ def test_a_claim_that_denies_a_benefit_is_supported_by_null_results():
 ])
 def test_a_national_word_in_a_name_is_not_a_scope(text, scope):
     assert scope_of(text) == scope
+
+
+def test_it_on_a_ketamine_page_is_ketamine():
+    page = "Ketamine infusions for migraine. Ketamine is given by IV. It has no side effects."
+    assert understand("It has no side effects.", page_topic(page)).intervention == "ketamine"
+    assert understand("It has no side effects.").intervention is None
+    assert page_topic("Our clinic is open on Mondays.") is None
