@@ -21,8 +21,8 @@ labels: stance precision / recall / F1, verdicts a reviewer accepts, unsafe `sup
 scores the same sets with the engine of another revision (checked out in a temporary worktree, its
 own databases built by its own importer), so that both figures come from the same machine and run.
 The median time of one `evidence check` is printed per set. The dev and paraphrase sets are also
-scored with this engine's `evidence check --own-words` (registry matching off; older engines lack it): a claim must be judged the same
-whether or not its wording matches a registered claim.
+scored with this engine's `evidence check --own-words` (registry matching off; older engines lack
+it): a claim must be judged the same whether or not its wording matches a registered claim.
 """
 
 from __future__ import annotations
@@ -213,7 +213,7 @@ def run(engines: dict[str, Path], sets: list[str], limit: int, folder: Path) -> 
             where.mkdir(exist_ok=True)
             print(f"{name}: {engine} ...", file=sys.stderr, flush=True)
             results.setdefault(name, {})[engine] = score(cli_of(root), xml, gold, limit, where, name)
-            if name in REGISTERED and root == PROJECT:  # the registry's wording must not be what makes it right
+            if name in REGISTERED and root == PROJECT:  # the registry's wording must not make it right
                 results[name][f"{engine}, --own-words"] = score(
                     cli_of(root, own_words=True), xml, gold, limit, where, name
                 )
