@@ -17,7 +17,10 @@ _BLOCK = ("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "section", "arti
           "tr", "blockquote", "ul", "ol", "table", "main", "dd", "dt")
 _ABBREVIATIONS = ("e.g.", "i.e.", "et al.", "vs.", "Dr.", "approx.", "Fig.", "No.", "St.", "Inc.",
                   "U.S.", "min.", "i. v.", "i.v.")
-_BOUNDARY = re.compile(r"(?<=[.!?])[\"”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9•<])|\n\s*\n|\n(?=\s*[•\-*]\s)")
+# A sentence ends at . ! or ? before a capital, a digit or a bullet; a footnote marker after the full
+# stop ("... NMDA receptors.3 A review ...") belongs to neither sentence.
+_BOUNDARY = re.compile(r"(?<=[.!?])[\"”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9•<])|(?<=[a-z)\]][.!?])\d{1,3}(?:[,–-]\d{1,3})*\s+"
+                       r"(?=[A-Z])|\n\s*\n|\n(?=\s*[•\-*]\s)")
 
 
 @dataclass(frozen=True)

@@ -501,3 +501,12 @@ def test_it_on_a_ketamine_page_is_ketamine():
     assert understand("It has no side effects.", page_topic(page)).intervention == "ketamine"
     assert understand("It has no side effects.").intervention is None
     assert page_topic("Our clinic is open on Mondays.") is None
+
+
+def test_a_footnote_marker_after_a_full_stop_ends_the_sentence():
+    from claims.text import sentences
+
+    text = "Ketamine blocks NMDA receptors.3 A 2016 study showed it works.12,13 The dose was 0.5 mg/kg."
+    assert [s.text for s in sentences(text)] == [
+        "Ketamine blocks NMDA receptors.", "A 2016 study showed it works.", "The dose was 0.5 mg/kg."]
+    assert all(text[s.start:s.end] == s.text for s in sentences(text))
