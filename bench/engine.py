@@ -158,22 +158,11 @@ def score(cli: str, xml: list[Path], gold: Path, limit: int, folder: Path, name:
     claims = read_jsonl(gold)[:limit]
     limited = write_jsonl(folder / f"{name}-scored.jsonl", claims)
     started = time.perf_counter()
-    out = subprocess.run(
-        [
-            sys.executable,
-            str(TOOLS / "score_claims.py"),
-            "--gold",
-            str(limited),
-            "--db",
-            str(db),
-            "--cmd",
-            cli,
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    command = [sys.executable, str(TOOLS / "score_claims.py"), "--gold", str(limited), "--db", str(db),
+               "--cmd", cli, "--json"]
+    out = subprocess.run(command, capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(f"bench/engine.py: scoring {name} failed:\n{out.stderr[-2000:]}")
     result = json.loads(out.stdout)
     result["check_p50"] = _check_p50(cli, db, [c["claim"] for c in claims[:10]])
     result["wall"] = time.perf_counter() - started

@@ -45,9 +45,6 @@ _METHOD = _rx(r"\b(were|was|are|is) (assessed|measured|recorded|monitored|evalua
               r"(assess|evaluate|investigate|examine|determine|characteri[sz]e)\b|\baim(s|ed)? (was |is )?to\b|"
               r"\bobjective\b|\bsafety and efficacy\b|\befficacy and safety\b|\brating scale\b(?![^.]*\bgreater\b)")
 _RECREATIONAL = _rx(r"\b(recreational|illicit|abuse|misuse|street|chronic (ketamine )?use|users?|addict\w*)\b")
-_OTHER_TREATMENT = _rx(r"\b(medications?|medicines?|opioids?|opiates?|triptans?|metoclopramide|prochlorperazine|"
-                       r"midazolam|placebo|saline|lidocaine|dihydroergotamine|magnesium|memantine|"
-                       r"antidepressants?|SSRIs?|drugs? (such as|like)|anesthetics?)\b")
 POSITIVE = _rx(r"\b(reduc(ed|tion|es|ing)|decreas(ed|e|es)|improv(ed|ement|es)|relie(f|ved)|abort(ed|s)?|"
                r"responders?|responded|effective(ness)?|efficacious|beneficial|success(ful(ly)?)?|"
                r"abolish\w*|alleviat\w*|analgesia|resolution|pain[- ]free|remission)\b")
@@ -175,7 +172,7 @@ def _attributable(sentence: str, article: Article, intervention: str) -> bool:
     names = lexicon().interventions[intervention].match
     if names.search(sentence):
         return True
-    return bool(names.search(article.title or "")) and not _OTHER_TREATMENT.search(sentence)
+    return bool(names.search(article.title or "")) and not lexicon().comparators.search(sentence)
 
 
 # --- safety ------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ class Term:
 class Lexicon:
     interventions: dict[str, Term]
     conditions: dict[str, Term]
+    comparators: re.Pattern  # other treatments
     adverse_events: tuple[AdverseEvent, ...]
     any_adverse_event: re.Pattern  # any of them
     adverse_event_search: str  # FTS5: any of them
@@ -54,6 +55,7 @@ def lexicon() -> Lexicon:
     return Lexicon(
         terms["interventions"],
         terms["conditions"],
+        _rx(data["comparators"]),
         events,
         _rx("|".join(f"(?:{e['match']})" for e in data["adverse_events"])),
         " OR ".join(e.search for e in events),

@@ -90,6 +90,18 @@ _STANDS_IN = re.compile(r"\b(it|its|this (treatment|therapy|medication|medicine|
                         re.IGNORECASE)
 
 
+_CLAUSES = re.compile(r"[;,]\s*|\s+(?:but|while|whereas|unlike)\s+", re.IGNORECASE)
+
+
+def _warns_of_harm(clause: str, topic: str | None) -> bool:
+    """Does this clause warn that the claim's own treatment can cause harm (not that another one does)?"""
+    words = lexicon()
+    if not (words.discloses_harm.search(clause) and words.any_adverse_event.search(clause)):
+        return False
+    names = any(t.match.search(clause) for t in words.interventions.values())
+    return not words.comparators.search(clause) and (names or bool(topic) or bool(_STANDS_IN.search(clause)))
+
+
 def page_topic(text: str) -> str | None:
     """The intervention a page of copy is about: the one it names most often (None when it names none)."""
     counts = {name: len(term.match.findall(text)) for name, term in lexicon().interventions.items()}
@@ -102,7 +114,7 @@ def understand(text: str, topic: str | None = None) -> ClaimSpec:
     page it stands on, which "it" or "this therapy" stands for when the claim names none."""
     kind = next((name for name, pattern in _KINDS if pattern.search(text)), "other")
     words = lexicon()
-    discloses = bool(words.discloses_harm.search(text)) and bool(words.any_adverse_event.search(text))
+    discloses = any(_warns_of_harm(clause, topic) for clause in _CLAUSES.split(text))
     if discloses and kind not in ("citation", "figure"):
         kind = "safety"
     spec = ClaimSpec(kind=kind, discloses=discloses and kind == "safety")
@@ -113,6 +125,7 @@ def understand(text: str, topic: str | None = None) -> ClaimSpec:
         spec.intervention = topic
     spec.conditions = [n for n, t in words.conditions.items() if t.match.search(text)]
     spec.absolute = any(not _NEGATED.search(text[:m.start()]) for m in _ABSOLUTE.finditer(text))
+    spec.discloses = spec.discloses and not spec.absolute  # "others cause side effects, it has none": a denial
     spec.denies = kind in ("efficacy", "timing") and bool(_DENIES.search(text))
     if _REFRACTORY.search(text):
         spec.population = "refractory"

@@ -428,13 +428,21 @@ def test_a_response_rate_is_never_compared_with_a_prevalence():
 @pytest.mark.parametrize("claim, events", [
     ("Ketamine infusions can cause nausea and dissociation.", ["dissociation (feeling detached or unreal)",
                                                                "nausea or vomiting"]),
-    ("Side effects may include a faster heart rate.", ["a faster heart rate"]),
+    ("Side effects of ketamine may include a faster heart rate.", ["a faster heart rate"]),
     ("Common side effects of ketamine are temporary.", []),
 ])
 def test_a_claim_that_warns_of_harm_is_a_disclosure_not_a_promise_of_safety(claim, events):
     spec = understand(claim)
     assert (spec.kind, spec.discloses, spec.events) == ("safety", True, events)
     assert not understand("Ketamine infusion therapy has no side effects.").discloses
+
+
+@pytest.mark.parametrize("claim", [
+    "Migraine medicines often produce unwanted side effects, but ketamine infusion therapy has none.",
+    "Unlike opioids, which can cause nausea, ketamine is safe.",
+])
+def test_harm_another_treatment_causes_is_not_a_disclosure_about_this_one(claim):
+    assert not understand(claim).discloses
 
 
 def test_a_disclosure_is_supported_by_the_harm_it_names_and_never_refuted_by_its_absence():
