@@ -32,6 +32,8 @@ _ABSOLUTE = re.compile(r"\b(none|no (side|adverse|lingering|after)[- ]?\w*|witho
                        r"|(not|never|n't)\b(\s+\w+){0,3}\s+any|at all)\b", re.IGNORECASE)
 # An absolute that is itself denied ("not a cure", "no guarantee", "isn't 100%") asserts nothing absolute.
 _NEGATED = re.compile(r"\b(not|n't|never|no|nor)\s+(\w+\s+)?(a|an|the)?\s*$", re.IGNORECASE)
+_HEDGED = re.compile(r"\b(may|might|could|can help|possibly|potentially|promising|some (patients|people)|"
+                     r"suggests?|appears? to|is thought to)\b", re.IGNORECASE)
 # A claim that denies a benefit ("no better than placebo", "does not relieve migraine").
 _DENIES = re.compile(r"\b(no (better|more effective) than|(does|do|did|is|are|was|were)( not|n't)\s+(\w+\s+)?"
                      r"(work|help|improve|relieve|reduce|effective|better|superior|beneficial)|fails? to|ineffective)\b",
@@ -70,6 +72,7 @@ class ClaimSpec:
     conditions: list[str] = field(default_factory=list)
     absolute: bool = False  # says none / all / never / proven: one credible counter-example is enough
     denies: bool = False  # efficacy or timing: the claim denies the benefit ("no better than placebo")
+    modality: str = "plain"  # plain | hedged ("may help") | absolute ("cures", "no side effects") | negated absolute
     population: str | None = None  # "refractory"
     year: int | None = None  # citation claims
     quantifier: str | None = None  # "all"
@@ -124,7 +127,10 @@ def understand(text: str, topic: str | None = None) -> ClaimSpec:
     if spec.intervention is None and topic and _STANDS_IN.search(text):
         spec.intervention = topic
     spec.conditions = [n for n, t in words.conditions.items() if t.match.search(text)]
-    spec.absolute = any(not _NEGATED.search(text[:m.start()]) for m in _ABSOLUTE.finditer(text))
+    absolutes = [not _NEGATED.search(text[:m.start()]) for m in _ABSOLUTE.finditer(text)]
+    spec.absolute = any(absolutes)
+    spec.modality = ("absolute" if spec.absolute else "negated absolute" if absolutes
+                     else "hedged" if _HEDGED.search(text) else "plain")
     spec.discloses = spec.discloses and not spec.absolute  # "others cause side effects, it has none": a denial
     spec.denies = kind in ("efficacy", "timing") and bool(_DENIES.search(text))
     if _REFRACTORY.search(text):

@@ -518,3 +518,13 @@ def test_a_footnote_marker_after_a_full_stop_ends_the_sentence():
     assert [s.text for s in sentences(text)] == [
         "Ketamine blocks NMDA receptors.", "A 2016 study showed it works.", "The dose was 0.5 mg/kg."]
     assert all(text[s.start:s.end] == s.text for s in sentences(text))
+
+
+@pytest.mark.parametrize("claim, modality", [
+    ("Ketamine relieves migraine.", "plain"),
+    ("Ketamine may relieve depression within hours.", "hedged"),
+    ("Ketamine cures migraine.", "absolute"),
+    ("Ketamine is not a cure for migraine, but it may help some patients.", "negated absolute"),
+])
+def test_a_claim_says_how_strongly_it_asserts(claim, modality):
+    assert understand(claim).modality == modality
