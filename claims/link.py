@@ -18,12 +18,9 @@ from sqlite_utils import Database
 
 from claims import general
 from claims.cite import short_citation
-from claims.engine import reading
-from claims.engine.scoring import CachedScorer
 from claims.grade import grade
 from claims.judge import NEUTRAL, Article, Judgement, judge, unknown
 from claims.lexicon import lexicon
-from claims.stance_model import default_model
 from claims.text import words
 from claims.understand import ClaimSpec, understand
 from claims.verdict import Counted, roll_up
@@ -40,7 +37,6 @@ from db.claims import (
 MAX_CANDIDATES = 400
 GENERAL_CANDIDATES = 10  # the general model was trained on the top 10 by BM25
 GENERAL_METHOD = "general model: lexical relevance and stance (claims outside the checkers' domain)"
-LEARNED_METHOD = "learned stance model, findings sentences (claims outside the checkers' domain)"
 MATCH_THRESHOLD = 0.45  # word overlap with a registry claim needed to treat free text as that claim
 _KIND_TERMS = {
     "figure": "prevalen* OR burden OR million OR billion OR percent OR epidemiolog* OR nausea OR disabilit*",
@@ -162,27 +158,6 @@ def general_candidates(db: Database, text: str) -> tuple[list[Article], list[tup
         [query, GENERAL_CANDIDATES]).fetchall() if query else []
     pool = [_graded(*row[:6]) for row in rows]
     return pool, [(a.title, general.split_sentences(a.abstract), -row[6]) for a, row in zip(pool, rows, strict=True)]
-
-
-def check_learned(db: Database, text: str, spec: ClaimSpec, store: bool = False) -> Check:
-    """A claim outside the checkers' domain, read sentence by sentence by the learned stance model
-    (`engine/reading.py`) in the findings of the best-matching studies."""
-    pool, _ = general_candidates(db, text)
-    weights = reading.claim_weights(text, general.fts_idf(db, text))
-    scorer = CachedScorer(db, default_model(), store)
-    judged = []
-    for rank, article in enumerate(pool):
-        found = reading.read_study(text, reading.to_read(weights, article.sentences), scorer) \
-            if rank < reading.STUDIES else reading.Reading()
-        judged.append((article, Judgement(found.stance, found.rationale, round(found.confidence, 2), LEARNED_METHOD)))
-    evidence = _evidence(db, judged, {}, {})
-    verdict, explanation = roll_up(_counted(evidence), spec.absolute, strongest="weakly_supported")
-    if evidence:
-        explanation += (" These stances come from the learned stance model, not a checker built for this "
-                        "kind of claim: a reviewer must confirm them.")
-    if not evidence:
-        explanation = not_covered(db, text) or explanation
-    return Check(text, spec, None, verdict, explanation, evidence, len(pool), verdict)
 
 
 def _any_form(db: Database, word: str) -> bool:

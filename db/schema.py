@@ -236,17 +236,6 @@ TABLES: dict[str, dict[str, Any]] = {
         "pk": "claim_id",
         "foreign_keys": [("claim_id", "claims", "id")],
     },
-    "stance_scores": {  # the stance model's answer per (claim, sentence, model): re-links read only new ones
-        "columns": {
-            "claim_key": str,  # blake2b of the claim's text
-            "sentence_key": str,  # blake2b of the sentence's text
-            "model": str,  # the model file's fingerprint: another model never reads these
-            "supports": float,
-            "contradicts": float,
-            "neutral": float,
-        },
-        "pk": ("claim_key", "sentence_key", "model"),
-    },
     "article_changes": {  # one row (id 1): seq counts every article added, changed or deleted
         "columns": {"id": int, "seq": int},
         "pk": "id",
