@@ -5,7 +5,8 @@
 
 Both build a database from the SciFact corpus with `evidence import` (in a temporary folder;
 the records use SciFact's doc_id as their identifier). `cv` splits the 809 training claims
-into folds by claim; for each fold it trains on the others, then runs
+into folds grouped by document (claims that cite the same abstract share a fold); for each
+fold it trains on the others, then runs
 `../shared/tools/score_claims.py` on the held-out claims, which calls `evidence check --json`
 for each claim with EVIDENCE_GENERAL_MODEL pointing at that fold's model: the figure is the
 engine's own, retrieval included. Published anchors: VeriSci about 0.51 (dev), MultiVerS
@@ -60,6 +61,26 @@ def build_db(folder: Path) -> Path:
 def gold_of(claim: dict) -> dict[int, str]:
     return {int(doc): "supports" if sets[0]["label"] == "SUPPORT" else "contradicts"
             for doc, sets in (claim.get("evidence") or {}).items()}
+
+
+def document_folds(claims: list[dict], folds: int, seed: int) -> np.ndarray:
+    """A fold per claim such that claims citing the same abstract share a fold (grouped by document:
+    no held-out claim is judged against an abstract the model was trained on for another claim)."""
+    parent = list(range(len(claims)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first: dict[str, int] = {}
+    for i, claim in enumerate(claims):
+        for doc in claim.get("cited_doc_ids") or claim.get("evidence") or []:
+            parent[root(i)] = root(first.setdefault(str(doc), i))
+    groups = sorted({root(i) for i in range(len(claims))})
+    order = {group: n % folds for n, group in enumerate(np.random.RandomState(seed).permutation(groups))}
+    return np.array([order[root(i)] for i in range(len(claims))])
 
 
 def examples(db, claim: dict) -> dict:
@@ -181,7 +202,7 @@ def main() -> None:
             print(f"thresholds relevance {model.t_rel}, contradiction {model.t_con}; "
                   f"{args.out} {args.out.stat().st_size / 1024:.0f} KiB")
             return
-        fold = np.random.RandomState(args.seed).permutation(len(claims)) % args.folds
+        fold = document_folds(claims, args.folds, args.seed)
         tp = fp = fn = 0
         seconds = 0.0
         for k in range(args.folds):

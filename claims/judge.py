@@ -112,6 +112,11 @@ class Article:
         return self._sentences
 
     @property
+    def findings(self) -> list[str]:
+        """The abstract's findings: its sentences that a checker may read, without the title."""
+        return self.sentences[1:] if self.title else self.sentences
+
+    @property
     def reports_results(self) -> bool:
         return self.design != "trial protocol"
 

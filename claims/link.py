@@ -157,7 +157,7 @@ def general_candidates(db: Database, text: str) -> tuple[list[Article], list[tup
         "WHERE articles_fts MATCH ? ORDER BY articles_fts.rank LIMIT ?",
         [query, GENERAL_CANDIDATES]).fetchall() if query else []
     pool = [_graded(*row[:6]) for row in rows]
-    return pool, [(a.title, general.split_sentences(a.abstract), -row[6]) for a, row in zip(pool, rows, strict=True)]
+    return pool, [(a.title, a.findings, -row[6]) for a, row in zip(pool, rows, strict=True)]
 
 
 def _any_form(db: Database, word: str) -> bool:
