@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from sqlite_utils import Database
 
-from db.articles import SaveCounts, delete_articles, save_articles, utc_now
-from harvest.pubmed_xml import Deletion, PubmedXMLError, SkippedRecord, iter_pubmed
+from db.articles import Prepared, SaveCounts, delete_articles, save_articles, utc_now
+from harvest.pubmed_xml import Deletion, PubmedXMLError, SkippedRecord
+from harvest.readers import read_in_order
 
 DEFAULT_BATCH_SIZE = 1000
 # A batch is also cut when its records took this much XML, so that a file of many huge (but
@@ -32,50 +33,30 @@ class FileResult:
     error: str | None = None
 
 
-class _CountingReader:
-    """A binary file that reports how many bytes have been read from it."""
-
-    def __init__(self, raw: IO[bytes], on_bytes: Callable[[int], Any]):
-        self._raw, self._on_bytes = raw, on_bytes
-
-    def read(self, size: int = -1) -> bytes:
-        data = self._raw.read(size)
-        self._on_bytes(len(data))
-        return data
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        return self._raw.seek(offset, whence)
-
-    def tell(self) -> int:
-        return self._raw.tell()
-
-    def seekable(self) -> bool:
-        return True
-
-
 def import_file(db: Database, path: str | Path, batch_size: int = DEFAULT_BATCH_SIZE,
                 on_bytes: Callable[[int], Any] | None = None) -> FileResult:
-    """Import one file; a bad file is reported in `FileResult.error`, never raised."""
+    """Import one file; a bad file is reported in `FileResult.error`, never raised.
+
+    Reader processes parse the file and prepare its rows (`harvest.readers`); this process
+    only decides which copies are newer and writes.
+    """
     result = FileResult(str(path))
-    now = utc_now()
-    batch: list[dict[str, Any]] = []
+    batch: list[Prepared] = []
     batch_bytes = 0  # of XML read for the records in `batch`
 
     def flush() -> None:
         nonlocal batch_bytes
         if batch:
-            result.counts.add(save_articles(db, batch, now=now))
+            result.counts.add(save_articles(db, batch))
             batch.clear()
         batch_bytes = 0
 
-    def count_bytes(size: int) -> None:
-        nonlocal batch_bytes
-        batch_bytes += size
-
     try:
-        with open(path, "rb") as raw:
-            stream = _CountingReader(raw, on_bytes) if on_bytes else raw
-            for item in iter_pubmed(stream, on_record_bytes=count_bytes):
+        with open(path, "rb"):  # unreadable: said here, before any reader starts
+            pass
+        with read_in_order(path, utc_now(), on_bytes) as items:
+            for spent, item in items:
+                batch_bytes += spent
                 if isinstance(item, Deletion):
                     flush()
                     result.counts.deleted += delete_articles(db, item.pmids)
@@ -93,4 +74,3 @@ def import_file(db: Database, path: str | Path, batch_size: int = DEFAULT_BATCH_
     except OSError as exc:
         result.error = f"cannot read the file: {exc.strerror or exc}"
     return result
-

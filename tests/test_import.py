@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from db import open_db
 from evidence.cli import cli
 from harvest.importer import import_file
+from harvest.pubmed_xml import READER_VERSION
 from tests.conftest import FIXTURES
 
 SYNTHETIC = FIXTURES / "synthetic_records.xml"
@@ -58,10 +59,13 @@ def test_stored_article_row_is_whole(db):
         "pub_date_text": "1998 Dec-1999 Jan", "article_date": "1998-11-20",
         "entrez_date": "1998-11-21", "date_revised": "2024-03-05", "latest_date": "1998-11-21",
         "doi": "10.0000/fixture.1",
-        "pmc": "PMC0000001", "language": "eng", "status": "MEDLINE",
+        "pmc": "PMC0000001", "language": "eng", "languages": '["eng"]', "status": "MEDLINE",
         "publication_status": "ppublish", "is_local_id": 0, "is_retracted": 0, "has_abstract": 1,
         "publication_types": '["Journal Article", "Randomized Controlled Trial"]',
         "mesh_terms": '["Ketamine", "Migraine Disorders"]', "keywords": '["fixture"]',
+        "vernacular_title": None, "coi_statement": None, "trial_registrations": "[]", "funding_agencies": "[]",
+        "issn": None, "issn_type": None, "issn_linking": None, "nlm_unique_id": None, "medline_ta": None,
+        "journal_country": None, "reader_version": READER_VERSION,
     }
 
 

@@ -1,0 +1,157 @@
+"""Read one PubMed XML file in several processes, in file order, ready to store.
+
+Each reader process parses the whole file (libxml2's part of the work is small) and reads
+every n-th item whole: it builds the record, hashes it and builds its rows (`db.articles.prepare`),
+which is most of an import's work. The items come back here in file order, so the process
+that writes sees the same sequence, the same errors at the same place, as a single reader
+would give: a malformed file stops the sequence where it broke.
+
+A reader sends its items in chunks over a pipe; if this process dies, the next send fails
+and the reader exits.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from db.articles import Prepared, prepare
+from harvest.pubmed_xml import Deletion, PubmedXMLError, SkippedRecord, iter_pubmed
+
+# Two: one core parses while the other writes and parses; more only adds copies of the parse.
+READERS = 2
+CHUNK_ITEMS = 200  # items per message
+CHUNK_BYTES = 4 * 2**20  # ... or fewer, once they took this much XML
+
+Item = Prepared | Deletion | SkippedRecord
+
+
+class ReaderFailed(RuntimeError):
+    """A reader process stopped for a reason other than the file (a bug, no memory)."""
+
+
+@contextmanager
+def read_in_order(path: str | Path, now: str, on_bytes: Callable[[int], Any] | None = None,
+                  readers: int = READERS) -> Iterator[Iterator[tuple[int, Item]]]:
+    """(bytes of XML the item took, item) for every item of the file, in file order.
+
+    Raises PubmedXMLError where the file breaks and OSError when it cannot be read, after
+    every item before the break. `on_bytes` is told how many bytes of the file were read.
+    The reader processes are stopped when the block ends, however it ends.
+    """
+    context = multiprocessing.get_context("fork")  # the readers need only this module, loaded
+    pipes, processes = [], []
+    try:
+        for index in range(readers):
+            receiver, sender = context.Pipe(duplex=False)
+            process = context.Process(target=_read, args=(str(path), now, index, readers, sender),
+                                      daemon=True, name=f"pubmed-reader-{index}")
+            process.start()
+            sender.close()
+            pipes.append(receiver)
+            processes.append(process)
+        yield _merged(pipes, on_bytes)
+    finally:
+        for process in processes:
+            if process.is_alive():
+                process.kill()
+            process.join()
+        for pipe in pipes:
+            pipe.close()
+
+
+def _merged(pipes: list[Connection], on_bytes: Callable[[int], Any] | None) -> Iterator[tuple[int, Item]]:
+    buffers: list[deque] = [deque() for _ in pipes]
+    reported = 0
+    index = 0
+    while True:
+        turn = index % len(pipes)
+        while not buffers[turn]:
+            message = _receive(pipes[turn])
+            if message[0] == "end":
+                _expect_ends(pipes, turn)
+                return
+            if message[0] == "error":
+                raise PubmedXMLError(message[1])
+            if message[0] == "oserror":
+                raise OSError(*message[1])
+            _, position, items = message
+            buffers[turn].extend(items)
+            if on_bytes and turn == 0 and position > reported:
+                on_bytes(position - reported)
+                reported = position
+        yield buffers[turn].popleft()
+        index += 1
+
+
+def _expect_ends(pipes: list[Connection], ended: int) -> None:
+    """The other readers reached the same end of the file; a reader that says otherwise failed."""
+    for turn, pipe in enumerate(pipes):
+        while turn != ended:
+            message = _receive(pipe)
+            if message[0] == "end":
+                break
+            if message[0] != "items" or message[2]:
+                raise ReaderFailed(f"reader {turn} disagrees about the end of the file: {message[:2]}")
+
+
+def _receive(pipe: Connection) -> tuple:
+    try:
+        message = pickle.loads(pipe.recv_bytes())
+    except EOFError:
+        raise ReaderFailed("a reader process stopped before the end of the file") from None
+    if message[0] == "crash":
+        raise ReaderFailed(message[1])
+    return message
+
+
+def _read(path: str, now: str, index: int, readers: int, pipe: Connection) -> None:
+    """A reader process: send ("items", file position, [(bytes, item), ...]) chunks, then
+    ("end",), ("error", message), ("oserror", (errno, strerror)) or ("crash", description)."""
+    chunk: list[tuple[int, Item]] = []
+    spent = chunk_bytes = 0
+
+    def send(*message: Any) -> None:
+        pipe.send_bytes(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def note(size: int) -> None:
+        nonlocal spent
+        spent = size
+
+    try:
+        try:
+            with open(path, "rb") as raw:
+                for item in iter_pubmed(raw, on_record_bytes=note, share=(index, readers)):
+                    chunk.append((spent, prepare(item, now) if isinstance(item, dict) else item))
+                    chunk_bytes += spent
+                    if len(chunk) >= CHUNK_ITEMS or chunk_bytes >= CHUNK_BYTES:
+                        send("items", _position(raw), chunk)
+                        chunk, chunk_bytes = [], 0
+                send("items", _position(raw), chunk)
+            send("end")
+        except PubmedXMLError as exc:
+            send("items", 0, chunk)
+            send("error", str(exc))
+        except (BrokenPipeError, ConnectionResetError):
+            raise
+        except OSError as exc:
+            send("items", 0, chunk)
+            send("oserror", (exc.errno, exc.strerror or str(exc)))
+        except Exception as exc:  # said to the importer, which raises it
+            send("crash", f"reader {index} failed: {exc!r}")
+    except (BrokenPipeError, ConnectionResetError):
+        os._exit(1)  # the importer is gone: nobody to tell
+
+
+def _position(raw: Any) -> int:
+    try:
+        return raw.tell()
+    except (OSError, ValueError):
+        return 0
