@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
@@ -33,7 +34,6 @@ _MAX_VARIABLES = 32766  # SQLite's default since 3.32; older builds allow 999
 _CHUNK = 500  # ids per IN (...) query
 # Built once: json.dumps with options builds a new encoder on every call.
 _JSON = json.JSONEncoder(ensure_ascii=False)
-_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 @dataclass
@@ -60,8 +60,12 @@ def utc_now() -> str:
 
 
 def content_hash(record: dict[str, Any]) -> str:
-    """Of everything read from the record; the reader builds every record's keys in one order."""
-    return hashlib.blake2b(_COMPACT.encode(record).encode(), digest_size=16).hexdigest()
+    """Of everything read from the record (the reader builds every record's keys in one order).
+
+    marshal's format 2 has no back-references, so equal records give equal bytes; it is twice
+    as fast as JSON, and hashing is a fifth of an import's work.
+    """
+    return hashlib.blake2b(marshal.dumps(record, 2), digest_size=16).hexdigest()
 
 
 def author_key(author: dict[str, Any]) -> tuple[int, str]:

@@ -245,14 +245,18 @@ def _text(elem: etree._Element | None) -> str | None:
         text = "".join(elem.itertext())
     if not text:
         return None
-    if text.isascii() and len(text) <= 65536:  # split() is fastest, but its list of words costs
-        return " ".join(text.split()) or None  # ten times a long text; and it splits on U+00A0
+    # split() is fastest, but its list of words costs ten times a long text, and it also splits
+    # on the spaces that are not XML's
+    if len(text) <= 65536 and (text.isascii() or not _OTHER_SPACES.search(text)):
+        return " ".join(text.split()) or None
     return _XML_SPACES.sub(" ", text).strip(_XML_SPACE_CHARS) or None
 
 
 _MATH = "{http://www.w3.org/1998/Math/MathML}math"
 _XML_SPACE_CHARS = " \t\n\r"
 _XML_SPACES = re.compile(r"[ \t\n\r]+")
+# What str.split() takes for whitespace besides XML's: no-break, thin, narrow, ideographic, ...
+_OTHER_SPACES = re.compile("[\x0b\x0c\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
 
 
 def _mixed_text(elem: etree._Element) -> str:
@@ -528,8 +532,10 @@ def _history(history: etree._Element | None) -> list[dict[str, Any]]:
     return [{"status": d.get("PubStatus"), "date": _ymd(d)} for d in history.iterfind("PubMedPubDate")]
 
 
-def _other_abstracts(container: etree._Element) -> list[dict[str, Any]]:
+def _other_abstracts(container: etree._Element | None) -> list[dict[str, Any]]:
     """Abstracts in other languages or from other sources (OtherAbstract), as plain text."""
+    if container is None:
+        return []
     return [{"type": other.get("Type"), "language": other.get("Language"),
              "text": _abstract_text(_sections(other))} for other in container.iterfind("OtherAbstract")]
 
@@ -577,6 +583,12 @@ def _finish(record: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
+def _having(elem: etree._Element | None, kids: dict[str, etree._Element], tag: str) -> etree._Element | None:
+    """The element when it has a `tag` child (per `_kids`), else None: most records lack most
+    lists, and a dict lookup is cheaper than a search that finds nothing."""
+    return elem if tag in kids else None
+
+
 def _kids(elem: etree._Element | None) -> dict[str, etree._Element]:
     """An element's children by tag, the first of each (one pass beats many finds)."""
     return {child.tag: child for child in reversed(elem)} if elem is not None else {}
@@ -601,8 +613,8 @@ def _article_record(citation: etree._Element | None,
     if year is None and article_date:
         year = int(article_date[:4])
     authors = _authors(art.get("AuthorList"))
-    other_ids = citation.findall("OtherID")
-    languages = _languages(article)
+    other_ids = citation.findall("OtherID") if "OtherID" in cited else []
+    languages = _languages(_having(article, art, "Language"))
     old_affiliation = _text(art.get("Affiliation"))  # pre-2013: the first author's
     if old_affiliation and authors and not authors[0]["affiliations"]:
         authors[0]["affiliations"] = [old_affiliation]
@@ -644,14 +656,14 @@ def _article_record(citation: etree._Element | None,
         "vernacular_title": _text(art.get("VernacularTitle")),
         "coi_statement": _text(cited.get("CoiStatement")),
         **_journal_ids(journal, _kids(cited.get("MedlineJournalInfo"))),
-        "databanks": _databanks(article),
-        "grants": _grants(article),
+        "databanks": _databanks(_having(article, art, "DataBankList")),
+        "grants": _grants(_having(article, art, "GrantList")),
         "chemicals": _chemicals(cited.get("ChemicalList")),
         "supplementary_concepts": _supplementary_concepts(cited.get("SupplMeshList")),
         "article_ids": _id_list(data.get("ArticleIdList"), other_ids),
         "history": _history(data.get("History")),
-        "other_abstracts": _other_abstracts(citation),
-        "references": _references(pubmed_data),
+        "other_abstracts": _other_abstracts(_having(citation, cited, "OtherAbstract")),
+        "references": _references(_having(pubmed_data, data, "ReferenceList")),
         "investigators": _authors(cited.get("InvestigatorList"), "Investigator"),
         "reader_version": READER_VERSION,
     })

@@ -15,6 +15,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import queue
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -29,6 +31,7 @@ from harvest.pubmed_xml import Deletion, PubmedXMLError, SkippedRecord, iter_pub
 READERS = 2
 CHUNK_ITEMS = 200  # items per message
 CHUNK_BYTES = 4 * 2**20  # ... or fewer, once they took this much XML
+INBOX_MESSAGES = 8  # chunks received ahead of the writer, per reader
 
 Item = Prepared | Deletion | SkippedRecord
 
@@ -46,8 +49,8 @@ def read_in_order(path: str | Path, now: str, on_bytes: Callable[[int], Any] | N
     every item before the break. `on_bytes` is told how many bytes of the file were read.
     The reader processes are stopped when the block ends, however it ends.
     """
-    context = multiprocessing.get_context("fork")  # the readers need only this module, loaded
-    pipes, processes = [], []
+    context = multiprocessing.get_context("fork")  # the readers need only what is loaded here
+    inboxes, processes = [], []
     try:
         for index in range(readers):
             receiver, sender = context.Pipe(duplex=False)
@@ -55,28 +58,63 @@ def read_in_order(path: str | Path, now: str, on_bytes: Callable[[int], Any] | N
                                       daemon=True, name=f"pubmed-reader-{index}")
             process.start()
             sender.close()
-            pipes.append(receiver)
             processes.append(process)
-        yield _merged(pipes, on_bytes)
+            inboxes.append(_Inbox(receiver))
+        yield _merged(inboxes, on_bytes)
     finally:
         for process in processes:
             if process.is_alive():
                 process.kill()
             process.join()
-        for pipe in pipes:
-            pipe.close()
+        for inbox in inboxes:
+            inbox.close()
 
 
-def _merged(pipes: list[Connection], on_bytes: Callable[[int], Any] | None) -> Iterator[tuple[int, Item]]:
-    buffers: list[deque] = [deque() for _ in pipes]
+class _Inbox:
+    """A reader's messages, received by a thread as they come: the reader never waits for the
+    importer to finish writing a batch before it sends the next chunk (a pipe holds 64 KiB)."""
+
+    def __init__(self, pipe: Connection):
+        self._pipe = pipe
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=INBOX_MESSAGES)
+        self._thread = threading.Thread(target=self._receive, daemon=True)
+        self._thread.start()
+
+    def _receive(self) -> None:
+        try:
+            while True:
+                self._queue.put(self._pipe.recv_bytes())
+        except (EOFError, OSError):
+            self._queue.put(None)
+
+    def get(self) -> tuple:
+        data = self._queue.get()
+        if data is None:
+            raise ReaderFailed("a reader process stopped before the end of the file")
+        message = pickle.loads(data)
+        if message[0] == "crash":
+            raise ReaderFailed(message[1])
+        return message
+
+    def close(self) -> None:
+        self._pipe.close()  # the reader is gone: the thread's read ends
+        while self._thread.is_alive():
+            try:
+                self._queue.get(timeout=0.1)  # make room for its last put
+            except queue.Empty:
+                pass
+
+
+def _merged(inboxes: list[_Inbox], on_bytes: Callable[[int], Any] | None) -> Iterator[tuple[int, Item]]:
+    buffers: list[deque] = [deque() for _ in inboxes]
     reported = 0
     index = 0
     while True:
-        turn = index % len(pipes)
+        turn = index % len(inboxes)
         while not buffers[turn]:
-            message = _receive(pipes[turn])
+            message = inboxes[turn].get()
             if message[0] == "end":
-                _expect_ends(pipes, turn)
+                _expect_ends(inboxes, turn)
                 return
             if message[0] == "error":
                 raise PubmedXMLError(message[1])
@@ -91,25 +129,15 @@ def _merged(pipes: list[Connection], on_bytes: Callable[[int], Any] | None) -> I
         index += 1
 
 
-def _expect_ends(pipes: list[Connection], ended: int) -> None:
+def _expect_ends(inboxes: list[_Inbox], ended: int) -> None:
     """The other readers reached the same end of the file; a reader that says otherwise failed."""
-    for turn, pipe in enumerate(pipes):
+    for turn, inbox in enumerate(inboxes):
         while turn != ended:
-            message = _receive(pipe)
+            message = inbox.get()
             if message[0] == "end":
                 break
             if message[0] != "items" or message[2]:
                 raise ReaderFailed(f"reader {turn} disagrees about the end of the file: {message[:2]}")
-
-
-def _receive(pipe: Connection) -> tuple:
-    try:
-        message = pickle.loads(pipe.recv_bytes())
-    except EOFError:
-        raise ReaderFailed("a reader process stopped before the end of the file") from None
-    if message[0] == "crash":
-        raise ReaderFailed(message[1])
-    return message
 
 
 def _read(path: str, now: str, index: int, readers: int, pipe: Connection) -> None:

@@ -63,7 +63,8 @@ def test_stored_article_row_is_whole(db):
         "publication_status": "ppublish", "is_local_id": 0, "is_retracted": 0, "has_abstract": 1,
         "publication_types": '["Journal Article", "Randomized Controlled Trial"]',
         "mesh_terms": '["Ketamine", "Migraine Disorders"]', "keywords": '["fixture"]',
-        "vernacular_title": None, "coi_statement": None, "trial_registrations": "[]", "funding_agencies": "[]",
+        "vernacular_title": None, "coi_statement": None, "trial_registrations": "[]",
+        "funding_agencies": "[]",
         "issn": None, "issn_type": None, "issn_linking": None, "nlm_unique_id": None, "medline_ta": None,
         "journal_country": None, "reader_version": READER_VERSION,
     }
