@@ -324,13 +324,15 @@ def delete_articles(db: Database, pmids: Iterable[int]) -> int:
 
 
 def citation_records(db: Database, pmids: list[int]) -> dict[int, dict[str, Any]]:
-    """What a reference needs, per article: bibliographic fields and authors in byline order."""
+    """What a reference needs, per article: bibliographic fields, trial registrations, funding
+    and the COI statement, and authors in byline order."""
     if not pmids:
         return {}
     marks = ", ".join("?" * len(pmids))
     records = {row["pmid"]: {**row, "authors": []} for row in db.query(
         f"SELECT pmid, title, journal, iso_abbreviation, volume, issue, pages, pub_year, doi, is_local_id, "
-        f"abstract FROM articles WHERE pmid IN ({marks})", pmids)}
+        f"abstract, trial_registrations, funding_agencies, coi_statement FROM articles "
+        f"WHERE pmid IN ({marks})", pmids)}
     for row in db.query(
             f"SELECT aa.pmid, au.last_name, au.fore_name, au.initials, au.collective_name, au.name "
             f"FROM article_authors aa JOIN authors au ON au.id = aa.author_id "
