@@ -50,7 +50,7 @@ def read_in_order(path: str | Path, now: str, on_bytes: Callable[[int], Any] | N
     The reader processes are stopped when the block ends, however it ends.
     """
     context = multiprocessing.get_context("fork")  # the readers need only what is loaded here
-    inboxes, processes = [], []
+    receivers, processes, inboxes = [], [], []
     try:
         for index in range(readers):
             receiver, sender = context.Pipe(duplex=False)
@@ -59,7 +59,8 @@ def read_in_order(path: str | Path, now: str, on_bytes: Callable[[int], Any] | N
             process.start()
             sender.close()
             processes.append(process)
-            inboxes.append(_Inbox(receiver))
+            receivers.append(receiver)
+        inboxes = [_Inbox(receiver) for receiver in receivers]  # threads only once every fork is done
         yield _merged(inboxes, on_bytes)
     finally:
         for process in processes:
@@ -68,6 +69,8 @@ def read_in_order(path: str | Path, now: str, on_bytes: Callable[[int], Any] | N
             process.join()
         for inbox in inboxes:
             inbox.close()
+        for receiver in receivers:
+            receiver.close()
 
 
 class _Inbox:
