@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import datetime, timezone
 from functools import lru_cache
+from itertools import chain
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from sqlite_utils import Database
@@ -203,7 +205,11 @@ def _people(pmid: int, people: list[dict[str, Any]]) -> tuple[list, list]:
 
 
 def _numbered(pmid: int, items: list[dict[str, Any]], keys: tuple[str, ...]) -> list[tuple]:
-    return [(pmid, position, *(item[k] for k in keys)) for position, item in enumerate(items, 1)]
+    """(pmid, position, *values) per item; `keys` names two or more (itemgetter of one is no tuple)."""
+    if not items:
+        return []
+    values = itemgetter(*keys)
+    return [(pmid, position, *values(item)) for position, item in enumerate(items, 1)]
 
 
 def prepare(record: dict[str, Any], now: str) -> Prepared:
@@ -246,12 +252,12 @@ def prepare(record: dict[str, Any], now: str) -> Prepared:
 def _write(db: Database, batch: list[Prepared]) -> None:
     conn = db.conn
     for chunk in _chunks([p.article for p in batch], _rows_per_upsert(db)):
-        conn.execute(_upsert_articles_sql(len(chunk)), [value for row in chunk for value in row])
+        conn.execute(_upsert_articles_sql(len(chunk)), list(chain.from_iterable(chunk)))
     for index, table in enumerate(_LOOKUPS):
-        rows = [row for p in batch for row in p.lookups[index]]
-        conn.executemany(_insert_sql(table, "INSERT OR IGNORE"), rows)
+        conn.executemany(_insert_sql(table, "INSERT OR IGNORE"),
+                         chain.from_iterable(p.lookups[index] for p in batch))
     for index, table in enumerate(ARTICLE_CHILDREN):
-        rows = [row for p in batch for row in p.children[index]]
+        rows = list(chain.from_iterable(p.children[index] for p in batch))
         if rows:
             conn.executemany(_insert_sql(table), rows)
 

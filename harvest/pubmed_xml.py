@@ -245,6 +245,8 @@ def _text(elem: etree._Element | None) -> str | None:
         text = "".join(elem.itertext())
     if not text:
         return None
+    if text.isprintable() and text[0] != " " and text[-1] != " " and "  " not in text:
+        return text  # most texts: no line end, tab, other space or double space to look at
     # split() is fastest, but its list of words costs ten times a long text, and it also splits
     # on the spaces that are not XML's
     if len(text) <= 65536 and (text.isascii() or not _OTHER_SPACES.search(text)):
