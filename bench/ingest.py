@@ -15,7 +15,7 @@ reader processes: their proportional set sizes summed every 20 ms), never less t
 largest max RSS of any one of them. On a machine that other work keeps busy the wall times
 and their ratios move from run to run; the CPU seconds say how much work each step is.
 
-    python bench/ingest.py [--records 20000 100000] [--corpus ../shared/corpus]
+    python bench/ingest.py [--records 20000 100000] [--repeat 1] [--corpus ../shared/corpus]
 """
 
 from __future__ import annotations
@@ -26,11 +26,13 @@ import re
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+from bench.faultkit import TreeMemory  # noqa: E402
+
 DEFAULT_CORPUS = HERE.parent.parent / "shared" / "corpus"
 FIRST_PMID = 90_000_001  # timing-only identifiers, below the test fixtures' 99000000 range
 _RECORD = re.compile(rb"<PubmedArticle>.*?</PubmedArticle>", re.S)
@@ -90,7 +92,7 @@ def run_step(step: str, path: Path, db: Path) -> tuple[float, float, float]:
         command = [sys.executable, __file__, "--step", step, str(path)]
     started = time.perf_counter()
     process = subprocess.Popen(command)
-    peak = _TreeMemory(process.pid)
+    peak = TreeMemory(process.pid)
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
     peak.stop()
@@ -99,61 +101,27 @@ def run_step(step: str, path: Path, db: Path) -> tuple[float, float, float]:
     return seconds, usage.ru_utime + usage.ru_stime, max(usage.ru_maxrss / 1024, peak.mb)
 
 
-class _TreeMemory:
-    """The largest sum of the memory of a process and its descendants (PSS), sampled in a thread."""
-
-    def __init__(self, pid: int, every: float = 0.02):
-        self.mb = 0.0
-        self._pid, self._every = pid, every
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._done.set()
-        self._thread.join()
-
-    def _sample(self) -> None:
-        while not self._done.wait(self._every):
-            self.mb = max(self.mb, sum(_pss_kb(pid) for pid in _tree(self._pid)) / 1024)
-
-
-def _tree(pid: int) -> list[int]:
-    pids, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        pids.append(current)
-        try:
-            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
-        except OSError:
-            continue
-        todo += [int(child) for child in children]
-    return pids
-
-
-def _pss_kb(pid: int) -> int:
-    """Proportional set size: the process's own pages plus its share of pages shared with others
-    (the reader processes share the importer's code and libraries), so the sum is what the
-    processes take together."""
-    try:
-        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
-    except OSError:
-        return 0
-    found = re.search(r"^Pss:\s+(\d+) kB", rollup, re.M)
-    return int(found.group(1)) if found else 0
-
-
-def measure(corpus: Path, records: int) -> dict[str, tuple[float, float]]:
+def measure(corpus: Path, records: int, repeat: int) -> dict[str, tuple[float, float, float]]:
+    """Each step `repeat` times, in turns; per step the fastest run's seconds and CPU seconds and
+    the largest peak (on a busy machine the fastest run is the one least slowed by others)."""
+    runs: dict[str, list[tuple[float, float, float]]] = {"floor": [], "entrez": [], "import": []}
     with tempfile.TemporaryDirectory() as tmp:
-        path, db = Path(tmp) / "bench.xml", Path(tmp) / "bench.db"
+        path = Path(tmp) / "bench.xml"
         build_file(corpus, records, path)
         print(f"\n{records} records, {path.stat().st_size / 1e6:.1f} MB of PubMed XML", flush=True)
-        results = {step: run_step(step, path, db) for step in ("floor", "entrez", "import")}
+        for _ in range(repeat):
+            for step, found in runs.items():
+                for old in Path(tmp).glob("bench.db*"):
+                    old.unlink()  # every import starts from an empty database
+                found.append(run_step(step, path, Path(tmp) / "bench.db"))
+    results = {step: (min(r[0] for r in found), min(r[1] for r in found), max(r[2] for r in found))
+               for step, found in runs.items()}
     floor_s = results["floor"][0]
-    print(f"{'step':<8} {'seconds':>8} {'cpu s':>7} {'records/s':>10} {'peak MB':>8} {'x floor':>8}")
+    print(f"{'step':<8} {'seconds':>8} {'cpu s':>7} {'records/s':>10} {'peak MB':>8} {'x floor':>8}  "
+          "every run (s)")
     for step, (seconds, cpu, peak) in results.items():
         print(f"{step:<8} {seconds:8.2f} {cpu:7.2f} {records / seconds:10.0f} {peak:8.0f} "
-              f"{seconds / floor_s:8.2f}")
+              f"{seconds / floor_s:8.2f}  " + " ".join(f"{r[0]:.2f}" for r in runs[step]))
     print(f"c/a (import / floor) = {results['import'][0] / floor_s:.2f}; "
           f"b/a (Bio.Entrez.read / floor) = {results['entrez'][0] / floor_s:.2f}; "
           f"import peak {results['import'][2]:.0f} MB; load average {os.getloadavg()[0]:.1f}", flush=True)
@@ -166,6 +134,8 @@ def main() -> None:
     parser.add_argument("--records", type=int, nargs="+", default=[20_000, 100_000],
                         help="file sizes to measure, in records (default: 20000 100000)")
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="run each step this many times and keep the fastest (default: 1)")
     parser.add_argument("--step", choices=["floor", "entrez"], help=argparse.SUPPRESS)
     parser.add_argument("file", nargs="?", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -175,7 +145,7 @@ def main() -> None:
     if not (args.corpus / "pubmed.xml").exists():
         raise SystemExit(f"no corpus at {args.corpus}: pass --corpus DIR")
     print(f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f} at the start")
-    results = {records: measure(args.corpus, records) for records in args.records}
+    results = {records: measure(args.corpus, records, args.repeat) for records in args.records}
     print("\nsummary (targets: import <= 3x floor at 20,000 records, <= 2.5x at 100,000, peak <= 150 MB)")
     for records, steps in results.items():
         floor_s = steps["floor"][0]
