@@ -15,7 +15,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
-import queue
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -30,8 +29,8 @@ from harvest.pubmed_xml import Deletion, PubmedXMLError, SkippedRecord, iter_pub
 # Two: one core parses while the other writes and parses; more only adds copies of the parse.
 READERS = 2
 CHUNK_ITEMS = 200  # items per message
-CHUNK_BYTES = 4 * 2**20  # ... or fewer, once they took this much XML
-INBOX_MESSAGES = 8  # chunks received ahead of the writer, per reader
+CHUNK_BYTES = 2**20  # ... or fewer, once they took this much XML
+INBOX_BYTES = 2 * 2**20  # of chunks received ahead of the writer, per reader
 
 Item = Prepared | Deletion | SkippedRecord
 
@@ -75,23 +74,42 @@ def read_in_order(path: str | Path, now: str, on_bytes: Callable[[int], Any] | N
 
 class _Inbox:
     """A reader's messages, received by a thread as they come: the reader never waits for the
-    importer to finish writing a batch before it sends the next chunk (a pipe holds 64 KiB)."""
+    importer to finish writing a batch before it sends the next chunk (a pipe holds 64 KiB).
+
+    At most INBOX_BYTES wait here (and always one message, however large), so a file of huge
+    records cannot pile up in memory.
+    """
 
     def __init__(self, pipe: Connection):
         self._pipe = pipe
-        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=INBOX_MESSAGES)
+        self._waiting: deque[bytes | None] = deque()
+        self._bytes = 0
+        self._changed = threading.Condition()
         self._thread = threading.Thread(target=self._receive, daemon=True)
         self._thread.start()
 
     def _receive(self) -> None:
-        try:
-            while True:
-                self._queue.put(self._pipe.recv_bytes())
-        except (EOFError, OSError):
-            self._queue.put(None)
+        while True:
+            try:
+                data: bytes | None = self._pipe.recv_bytes()
+            except (EOFError, OSError):
+                data = None
+            with self._changed:
+                while self._waiting and self._bytes >= INBOX_BYTES:
+                    self._changed.wait()
+                self._waiting.append(data)
+                self._bytes += len(data or b"")
+                self._changed.notify_all()
+            if data is None:
+                return
 
     def get(self) -> tuple:
-        data = self._queue.get()
+        with self._changed:
+            while not self._waiting:
+                self._changed.wait()
+            data = self._waiting.popleft()
+            self._bytes -= len(data or b"")
+            self._changed.notify_all()
         if data is None:
             raise ReaderFailed("a reader process stopped before the end of the file")
         message = pickle.loads(data)
@@ -100,12 +118,13 @@ class _Inbox:
         return message
 
     def close(self) -> None:
-        self._pipe.close()  # the reader is gone: the thread's read ends
-        while self._thread.is_alive():
-            try:
-                self._queue.get(timeout=0.1)  # make room for its last put
-            except queue.Empty:
-                pass
+        """Once the reader process is gone: its pipe ends, and so does the thread."""
+        with self._changed:
+            self._waiting.clear()
+            self._bytes = 0
+            self._changed.notify_all()
+        self._thread.join()
+        self._pipe.close()
 
 
 def _merged(inboxes: list[_Inbox], on_bytes: Callable[[int], Any] | None) -> Iterator[tuple[int, Item]]:
