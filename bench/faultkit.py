@@ -113,7 +113,7 @@ def run_measured(command: list[str], env: dict[str, str] | None = None, timeout_
 
 class TreeMemory:
     """The largest sum of the memory of a process and its descendants (PSS: each shared page
-    counted once in all), sampled in a thread; `evidence import` runs reader processes."""
+    counted once in all), sampled in a thread; `evidence import` runs a reader process."""
 
     def __init__(self, pid: int, every: float = 0.02):
         self.mb = 0.0
@@ -146,7 +146,7 @@ def _tree(pid: int) -> list[int]:
 
 def _pss_kb(pid: int) -> int:
     """Proportional set size: the process's own pages plus its share of pages shared with others
-    (the reader processes share the importer's code and libraries), so the sum is what the
+    (a reader process shares the importer's code and libraries), so the sum is what the
     processes take together."""
     try:
         rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()

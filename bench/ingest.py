@@ -11,7 +11,7 @@ process:
 
 and prints seconds (wall and CPU, children included), records/s, peak memory and the ratios
 c/a and b/a. The import's peak is that of all its processes together (the importer and its
-reader processes: their proportional set sizes summed every 20 ms), never less than the
+reader process: their proportional set sizes summed every 20 ms), never less than the
 largest max RSS of any one of them. On a machine that other work keeps busy the wall times
 and their ratios move from run to run; the CPU seconds say how much work each step is.
 

@@ -177,10 +177,7 @@ def _article_row(record: dict[str, Any], digest: str, now: str) -> list[Any]:
 
 
 class Prepared(NamedTuple):
-    """A record made ready to store: what `save_prepared` decides with and the rows it writes.
-
-    Plain values only, so that a reader process can build it and a writer process store it.
-    """
+    """A record made ready to store: what `save_prepared` decides with and the rows it writes."""
 
     pmid: int
     recency: tuple
@@ -212,10 +209,11 @@ def _numbered(pmid: int, items: list[dict[str, Any]], keys: tuple[str, ...]) -> 
     return [(pmid, position, *values(item)) for position, item in enumerate(items, 1)]
 
 
-def prepare(record: dict[str, Any], now: str) -> Prepared:
-    """Hash a parsed record and build every row it stores (`now` is its first_seen/last_updated)."""
+def prepare(record: dict[str, Any], now: str, digest: str | None = None) -> Prepared:
+    """Every row a parsed record stores (`now` is its first_seen/last_updated), and its hash
+    (`content_hash`, unless the reader that parsed it gives it)."""
     pmid = record["pmid"]
-    digest = content_hash(record)
+    digest = digest or content_hash(record)
     authors, article_authors = _people(pmid, record["authors"])
     terms, article_mesh, seen = [], [], set()
     for heading in record["mesh"]:

@@ -17,10 +17,10 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from db.articles import Prepared, SaveCounts, delete_articles, save_articles, utc_now
+from db.articles import Prepared, SaveCounts, delete_articles, prepare, save_articles, utc_now
 from db.transactions import bulk_writes
 from harvest.pubmed_xml import Deletion, PubmedXMLError, SkippedRecord
-from harvest.readers import read_in_order
+from harvest.readers import read_in_process
 
 DEFAULT_BATCH_SIZE = 1000
 # A batch is also cut when its records took this much XML, so that a file of many huge (but
@@ -38,8 +38,8 @@ class FileResult:
 
 @contextmanager
 def _without_cycle_collection() -> Iterator[None]:
-    """Batches are plain rows without reference cycles; with the collector on, unpickling them
-    costs twice as much (it keeps scanning the batch being built)."""
+    """Records and rows hold no reference cycles; with the collector on, unpickling a chunk
+    took twice as long in a measurement (it keeps scanning the batch being built)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -53,10 +53,11 @@ def import_file(db: Database, path: str | Path, batch_size: int = DEFAULT_BATCH_
                 on_bytes: Callable[[int], Any] | None = None) -> FileResult:
     """Import one file; a bad file is reported in `FileResult.error`, never raised.
 
-    Reader processes parse the file and prepare its rows (`harvest.readers`); this process
-    only decides which copies are newer and writes.
+    A reader process parses the file and hashes its records (`harvest.readers`); this process
+    builds their rows, decides which copies are newer and writes.
     """
     result = FileResult(str(path))
+    now = utc_now()
     batch: list[Prepared] = []
     batch_bytes = 0  # of XML read for the records in `batch`
 
@@ -70,8 +71,8 @@ def import_file(db: Database, path: str | Path, batch_size: int = DEFAULT_BATCH_
     try:
         with open(path, "rb"):  # unreadable: said here, before any reader starts
             pass
-        with bulk_writes(db), _without_cycle_collection(), read_in_order(path, utc_now(), on_bytes) as items:
-            for spent, item in items:
+        with bulk_writes(db), _without_cycle_collection(), read_in_process(path, on_bytes) as items:
+            for spent, item, digest in items:
                 batch_bytes += spent
                 if isinstance(item, Deletion):
                     flush()
@@ -80,7 +81,7 @@ def import_file(db: Database, path: str | Path, batch_size: int = DEFAULT_BATCH_
                 if isinstance(item, SkippedRecord):
                     result.refused.append(item.reason)
                     continue
-                batch.append(item)
+                batch.append(prepare(item, now, digest))
                 if len(batch) >= batch_size or batch_bytes >= MAX_BATCH_BYTES:
                     flush()
             flush()

@@ -94,7 +94,7 @@ class SkippedRecord:
 
 
 def iter_pubmed(source: str | Path | IO[bytes], on_record_bytes: Callable[[int], Any] | None = None,
-                share: tuple[int, int] = (0, 1)) -> Iterator[dict[str, Any] | Deletion | SkippedRecord]:
+                ) -> Iterator[dict[str, Any] | Deletion | SkippedRecord]:
     """Yield article records, deletions and skipped records from a PubMed XML file, in file order.
 
     `source` is a path or a seekable binary file, plain or gzip-compressed. A record that
@@ -103,14 +103,10 @@ def iter_pubmed(source: str | Path | IO[bytes], on_record_bytes: Callable[[int],
     or truncated, declares entities, or exceeds the record limits above; records yielded
     before the error are good. `on_record_bytes` is told, before each item, how many bytes of
     XML were read for it (in 32 KiB reads, so the sum is exact, not each figure).
-
-    `share=(k, n)` reads only every n-th item, from the k-th (counting from 0): n processes
-    given k = 0 .. n-1 read a file between them, each parsing all of it (libxml2's share of
-    the work is small) and reading its own items whole, with the same checks and errors.
     """
     with _opened(source) as stream:
         try:
-            yield from _iter_stream(_RecordBudget(stream), on_record_bytes, *share)
+            yield from _iter_stream(_RecordBudget(stream), on_record_bytes)
         except etree.XMLSyntaxError as exc:
             raise PubmedXMLError(_syntax_message(exc)) from None
         except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
@@ -167,15 +163,14 @@ def _syntax_message(exc: etree.XMLSyntaxError) -> str:
     return f"malformed XML at line {line}, column {column}: {msg}"
 
 
-def _iter_stream(stream: _RecordBudget, on_record_bytes: Callable[[int], Any] | None, mine: int,
-                 readers: int) -> Iterator[dict[str, Any] | Deletion | SkippedRecord]:
+def _iter_stream(stream: _RecordBudget, on_record_bytes: Callable[[int], Any] | None,
+                 ) -> Iterator[dict[str, Any] | Deletion | SkippedRecord]:
     context = etree.iterparse(
         stream, events=("start", "end"), tag=ROOT_TAGS + RECORD_TAGS,
         resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False,
         remove_comments=True, remove_pis=True,
     )
     root_tag = None
-    index = -1
     for event, elem in context:
         if event == "start":
             if root_tag is None:
@@ -184,12 +179,11 @@ def _iter_stream(stream: _RecordBudget, on_record_bytes: Callable[[int], Any] | 
         parent = elem.getparent()
         if parent is None or parent.getparent() is not None:
             continue  # the root itself, or a MedlineCitation inside a PubmedArticle
-        index += 1
+        item = _item(elem)
         spent = stream.spent()
-        if index % readers == mine:
-            if on_record_bytes:
-                on_record_bytes(spent)
-            yield _item(elem)
+        if on_record_bytes:
+            on_record_bytes(spent)
+        yield item
         elem.clear(keep_tail=True)
         while elem.getprevious() is not None:
             del parent[0]

@@ -1,13 +1,18 @@
-"""Read one PubMed XML file in several processes, in file order, ready to store.
+"""Read a PubMed XML file in a process of its own, while the importer writes.
 
-Each reader process parses the whole file (libxml2's part of the work is small) and reads
-every n-th item whole: it builds the record, hashes it and builds its rows (`db.articles.prepare`),
-which is most of an import's work. The items come back here in file order, so the process
-that writes sees the same sequence, the same errors at the same place, as a single reader
-would give: a malformed file stops the sequence where it broke.
+The reader process parses the file and hashes each record (`db.articles.content_hash`), about
+half of an import's work; the importer builds the rows and writes them, the other half, so an
+import keeps two cores busy. The items come back in file order, with the same errors at the
+same place as `iter_pubmed` gives: a malformed file stops the sequence where it broke.
 
-A reader sends its items in chunks over a pipe; if this process dies, the next send fails
-and the reader exits.
+The reader sends its items in chunks over a pipe, which a thread of the importer empties as
+they come (at most INBOX_BYTES wait), so the reader parses on while a batch is written. If the
+importer dies, the reader's next send fails and it exits.
+
+One reader, not more: a second would have to parse the whole file too (only the parser sees
+where records end), which costs CPU time that two cores do not have to spare, and each reader
+holds the record it parses: on bench/hostile_import.py's records of nearly 8 MiB, two readers
+and the importer measured 352 MB together, one reader and the importer 249 MB (limit 300).
 """
 
 from __future__ import annotations
@@ -23,57 +28,47 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from db.articles import Prepared, prepare
+from db.articles import content_hash
 from harvest.pubmed_xml import Deletion, PubmedXMLError, SkippedRecord, iter_pubmed
 
-# Two: one core parses while the other writes and parses; more only adds copies of the parse.
-READERS = 2
 CHUNK_ITEMS = 200  # items per message
 CHUNK_BYTES = 2**20  # ... or fewer, once they took this much XML
-INBOX_BYTES = 2 * 2**20  # of chunks received ahead of the writer, per reader
+INBOX_BYTES = 2 * 2**20  # of chunks received ahead of the importer
 
-Item = Prepared | Deletion | SkippedRecord
+# (bytes of XML the item took, the item, the record's content hash or None)
+Read = tuple[int, dict[str, Any] | Deletion | SkippedRecord, str | None]
 
 
 class ReaderFailed(RuntimeError):
-    """A reader process stopped for a reason other than the file (a bug, no memory)."""
+    """The reader process stopped for a reason other than the file (a bug, no memory)."""
 
 
 @contextmanager
-def read_in_order(path: str | Path, now: str, on_bytes: Callable[[int], Any] | None = None,
-                  readers: int = READERS) -> Iterator[Iterator[tuple[int, Item]]]:
-    """(bytes of XML the item took, item) for every item of the file, in file order.
+def read_in_process(path: str | Path,
+                    on_bytes: Callable[[int], Any] | None = None) -> Iterator[Iterator[Read]]:
+    """Every item of the file, in file order, read in another process.
 
     Raises PubmedXMLError where the file breaks and OSError when it cannot be read, after
     every item before the break. `on_bytes` is told how many bytes of the file were read.
-    The reader processes are stopped when the block ends, however it ends.
+    The reader process is stopped when the block ends, however it ends.
     """
-    context = multiprocessing.get_context("fork")  # the readers need only what is loaded here
-    receivers, processes, inboxes = [], [], []
+    context = multiprocessing.get_context("fork")  # the reader needs only what is loaded here
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(target=_read, args=(str(path), sender), daemon=True, name="pubmed-reader")
+    process.start()
+    sender.close()
+    inbox = _Inbox(receiver)  # its thread starts after the fork
     try:
-        for index in range(readers):
-            receiver, sender = context.Pipe(duplex=False)
-            process = context.Process(target=_read, args=(str(path), now, index, readers, sender),
-                                      daemon=True, name=f"pubmed-reader-{index}")
-            process.start()
-            sender.close()
-            processes.append(process)
-            receivers.append(receiver)
-        inboxes = [_Inbox(receiver) for receiver in receivers]  # threads only once every fork is done
-        yield _merged(inboxes, on_bytes)
+        yield _items(inbox, on_bytes)
     finally:
-        for process in processes:
-            if process.is_alive():
-                process.kill()
-            process.join()
-        for inbox in inboxes:
-            inbox.close()
-        for receiver in receivers:
-            receiver.close()
+        if process.is_alive():
+            process.kill()
+        process.join()
+        inbox.close()
 
 
 class _Inbox:
-    """A reader's messages, received by a thread as they come: the reader never waits for the
+    """The reader's messages, received by a thread as they come: the reader never waits for the
     importer to finish writing a batch before it sends the next chunk (a pipe holds 64 KiB).
 
     At most INBOX_BYTES wait here (and always one message, however large), so a file of huge
@@ -111,7 +106,7 @@ class _Inbox:
             self._bytes -= len(data or b"")
             self._changed.notify_all()
         if data is None:
-            raise ReaderFailed("a reader process stopped before the end of the file")
+            raise ReaderFailed("the reader process stopped before the end of the file")
         message = pickle.loads(data)
         if message[0] == "crash":
             raise ReaderFailed(message[1])
@@ -127,45 +122,27 @@ class _Inbox:
         self._pipe.close()
 
 
-def _merged(inboxes: list[_Inbox], on_bytes: Callable[[int], Any] | None) -> Iterator[tuple[int, Item]]:
-    buffers: list[deque] = [deque() for _ in inboxes]
+def _items(inbox: _Inbox, on_bytes: Callable[[int], Any] | None) -> Iterator[Read]:
     reported = 0
-    index = 0
     while True:
-        turn = index % len(inboxes)
-        while not buffers[turn]:
-            message = inboxes[turn].get()
-            if message[0] == "end":
-                _expect_ends(inboxes, turn)
-                return
-            if message[0] == "error":
-                raise PubmedXMLError(message[1])
-            if message[0] == "oserror":
-                raise OSError(*message[1])
-            _, position, items = message
-            buffers[turn].extend(items)
-            if on_bytes and turn == 0 and position > reported:
-                on_bytes(position - reported)
-                reported = position
-        yield buffers[turn].popleft()
-        index += 1
+        message = inbox.get()
+        if message[0] == "end":
+            return
+        if message[0] == "error":
+            raise PubmedXMLError(message[1])
+        if message[0] == "oserror":
+            raise OSError(*message[1])
+        _, position, items = message
+        if on_bytes and position > reported:
+            on_bytes(position - reported)
+            reported = position
+        yield from items
 
 
-def _expect_ends(inboxes: list[_Inbox], ended: int) -> None:
-    """The other readers reached the same end of the file; a reader that says otherwise failed."""
-    for turn, inbox in enumerate(inboxes):
-        while turn != ended:
-            message = inbox.get()
-            if message[0] == "end":
-                break
-            if message[0] != "items" or message[2]:
-                raise ReaderFailed(f"reader {turn} disagrees about the end of the file: {message[:2]}")
-
-
-def _read(path: str, now: str, index: int, readers: int, pipe: Connection) -> None:
-    """A reader process: send ("items", file position, [(bytes, item), ...]) chunks, then
-    ("end",), ("error", message), ("oserror", (errno, strerror)) or ("crash", description)."""
-    chunk: list[tuple[int, Item]] = []
+def _read(path: str, pipe: Connection) -> None:
+    """The reader process: send ("items", file position, [Read, ...]) chunks, then ("end",),
+    ("error", message), ("oserror", (errno, strerror)) or ("crash", description)."""
+    chunk: list[Read] = []
     spent = chunk_bytes = 0
 
     def send(*message: Any) -> None:
@@ -178,8 +155,8 @@ def _read(path: str, now: str, index: int, readers: int, pipe: Connection) -> No
     try:
         try:
             with open(path, "rb") as raw:
-                for item in iter_pubmed(raw, on_record_bytes=note, share=(index, readers)):
-                    chunk.append((spent, prepare(item, now) if isinstance(item, dict) else item))
+                for item in iter_pubmed(raw, on_record_bytes=note):
+                    chunk.append((spent, item, content_hash(item) if isinstance(item, dict) else None))
                     chunk_bytes += spent
                     if len(chunk) >= CHUNK_ITEMS or chunk_bytes >= CHUNK_BYTES:
                         send("items", _position(raw), chunk)
@@ -195,7 +172,7 @@ def _read(path: str, now: str, index: int, readers: int, pipe: Connection) -> No
             send("items", 0, chunk)
             send("oserror", (exc.errno, exc.strerror or str(exc)))
         except Exception as exc:  # said to the importer, which raises it
-            send("crash", f"reader {index} failed: {exc!r}")
+            send("crash", f"the reader failed: {exc!r}")
     except (BrokenPipeError, ConnectionResetError):
         os._exit(1)  # the importer is gone: nobody to tell
 

@@ -1,5 +1,6 @@
-"""Reader processes give the importer exactly what one reader would: the same items, in file
-order, and the same error at the same place; and they never outlive the import."""
+"""The reader process gives the importer exactly what `iter_pubmed` gives: the same items, in
+file order, each record with its content hash, and the same error at the same place; and it
+never outlives the import."""
 
 from __future__ import annotations
 
@@ -7,24 +8,16 @@ import multiprocessing
 
 import pytest
 
-from db.articles import Prepared
-from harvest.pubmed_xml import Deletion, PubmedXMLError, SkippedRecord, iter_pubmed
-from harvest.readers import read_in_order
+from db.articles import content_hash
+from harvest.pubmed_xml import PubmedXMLError, iter_pubmed
+from harvest.readers import read_in_process
 from tests.conftest import FIXTURES
 from tests.test_pubmed_xml import minimal_article
 
 
-def key(item) -> tuple:
-    if isinstance(item, Prepared):
-        return ("record", item.pmid)
-    if isinstance(item, dict):
-        return ("record", item["pmid"])
-    return (type(item).__name__, getattr(item, "pmids", None) or getattr(item, "reason", None))
-
-
 @pytest.fixture
 def mixed_file(tmp_path):
-    """Records, a refused record and a deletion, odd and even places."""
+    """Records, a refused record and a deletion."""
     path = tmp_path / "mixed.xml"
     records = [minimal_article(str(99500000 + n)) for n in range(1, 8)]
     records.insert(3, minimal_article("-1"))
@@ -33,41 +26,38 @@ def mixed_file(tmp_path):
     return path
 
 
-@pytest.mark.parametrize("readers", [1, 2, 3])
-def test_items_come_in_file_order_whatever_the_number_of_readers(mixed_file, readers):
-    with read_in_order(mixed_file, "2026-01-01T00:00:00Z", readers=readers) as items:
-        got = [key(item) for _, item in items]
-    assert got == [key(item) for item in iter_pubmed(mixed_file)]
-    assert [kind for kind, _ in got].count("SkippedRecord") == 1 and ("Deletion", (99500002,)) in got
-
-
-def test_each_item_comes_with_the_bytes_of_xml_it_took(mixed_file):
-    one: list[int] = []
-    list(iter_pubmed(mixed_file, on_record_bytes=one.append))
-    with read_in_order(mixed_file, "now", readers=2) as items:
-        assert [size for size, _ in items] == one
+def test_items_come_in_file_order_with_their_bytes_and_each_record_with_its_hash(mixed_file):
+    sizes: list[int] = []
+    expected = list(iter_pubmed(mixed_file, on_record_bytes=sizes.append))
+    with read_in_process(mixed_file) as items:
+        got = list(items)
+    assert [item for _, item, _ in got] == expected
+    assert [size for size, _, _ in got] == sizes
+    assert [digest for _, _, digest in got] == [
+        content_hash(item) if isinstance(item, dict) else None for item in expected]
 
 
 def test_a_broken_file_gives_every_item_before_the_break_then_the_same_error(tmp_path):
     whole = (FIXTURES / "synthetic_records.xml").read_bytes()
     cut = tmp_path / "cut.xml"
     cut.write_bytes(whole[: whole.index(b"<PubmedBookArticle>") + 40])
-    with pytest.raises(PubmedXMLError) as single:
+    with pytest.raises(PubmedXMLError) as alone:
         list(iter_pubmed(cut))
     got = []
-    with pytest.raises(PubmedXMLError) as shared, read_in_order(cut, "now", readers=2) as items:
-        for _, item in items:
-            got.append(item.pmid)
-    assert got == [99000001, 99000002] and str(shared.value) == str(single.value)
+    with pytest.raises(PubmedXMLError) as in_process, read_in_process(cut) as items:
+        for _, item, _ in items:
+            got.append(item["pmid"])
+    assert got == [99000001, 99000002] and str(in_process.value) == str(alone.value)
 
 
-def test_reader_processes_end_with_the_block_even_when_it_stops_early(mixed_file):
-    with read_in_order(mixed_file, "now", readers=2) as items:
+def test_the_reader_process_ends_with_the_block_even_when_it_stops_early(mixed_file):
+    with read_in_process(mixed_file) as items:
         next(items)
     assert multiprocessing.active_children() == []
 
 
-def test_records_arrive_prepared_and_the_rest_as_read(mixed_file):
-    with read_in_order(mixed_file, "now", readers=2) as items:
-        kinds = {type(item) for _, item in items}
-    assert kinds == {Prepared, Deletion, SkippedRecord}
+def test_progress_reaches_the_size_of_the_file(mixed_file):
+    read: list[int] = []
+    with read_in_process(mixed_file, on_bytes=read.append) as items:
+        list(items)
+    assert sum(read) == mixed_file.stat().st_size
