@@ -34,8 +34,7 @@ _UPSERT_SET = ", ".join(f"{c} = excluded.{c}" for c in _ARTICLE_COLUMNS
                         if c not in ("pmid", "first_seen"))
 _MAX_VARIABLES = 32766  # SQLite's default since 3.32; older builds allow 999
 _CHUNK = 500  # ids per IN (...) query
-# Built once: json.dumps with options builds a new encoder on every call.
-_JSON = json.JSONEncoder(ensure_ascii=False)
+_json_string = json.encoder.encode_basestring  # the C function json.dumps uses, non-ASCII kept
 
 
 @dataclass
@@ -107,8 +106,10 @@ def _insert_sql(table: str, verb: str = "INSERT") -> str:
             f"VALUES ({', '.join('?' * len(columns))})")
 
 
-def _json(items: list) -> str:
-    return _JSON.encode(items) if items else "[]"
+def _json(items: list[str]) -> str:
+    """A JSON array of strings exactly as json.dumps(items, ensure_ascii=False) writes it, at a
+    fifth of the cost (one array per author's affiliations adds up)."""
+    return "[" + ", ".join(map(_json_string, items)) + "]" if items else "[]"
 
 
 def _chunks(items: list, size: int = _CHUNK) -> Iterable[list]:

@@ -254,3 +254,11 @@ def test_cli_refuses_impossible_pmids_with_a_warning_and_imports_the_rest(tmp_pa
     assert "Traceback" not in result.output and result.exit_code == 1
     assert "4 new" in result.output and ", 2 refused ->" in result.output
     assert open_db(tmp_path / "x.db").execute("SELECT MIN(pmid) FROM articles").fetchone() == (99000001,)
+
+
+def test_json_arrays_are_written_exactly_as_json_dumps_writes_them():
+    from db.articles import _json
+
+    tricky = ['Department of "Tests", \\ Nowhere', "naïve – 6\u00a0weeks", "line\nbreak\ttab\x01", ""]
+    assert _json(tricky) == json.dumps(tricky, ensure_ascii=False)
+    assert _json([]) == "[]"
