@@ -21,7 +21,9 @@ the deliberate differences:
 - dates are ISO as precise as the record allows; a season's first month ("Jul-Aug") counts;
   a book chapter is dated by its ContributionDate, not by the series' start;
 - a pre-2013 article-level Affiliation belongs to the first author; ValidYN="N" authors are
-  not authors.
+  not authors;
+- a CommentsCorrections of RefType "Cites" is a reference, not a correction (references come
+  from ReferenceList); pages are MedlinePgn, else StartPage-EndPage.
 
 Entrez refuses a DTD named by http (not https) URL; those samples are read with the https
 address of the same DTD. The 2006 MedlineCitationSet sample names a DTD Biopython does not
@@ -154,7 +156,27 @@ def reference_article(entry) -> dict:
         authors[0]["affiliations"] = [clean(article["Affiliation"])]
     issn = journal.get("ISSN")
     parts = sections(article.get("Abstract"))
+    pub_date = journal["JournalIssue"]["PubDate"]
+    pagination = article.get("Pagination") or {}
+    if isinstance(pagination, list):
+        pagination = pagination[0] if pagination else {}
+    start, end = clean(pagination.get("StartPage")), clean(pagination.get("EndPage"))
+    electronic = [iso(d) for d in article.get("ArticleDate", [])]
+    entrez_dates = [d for d in history(data.get("History", [])) if d["status"] == "entrez"]
     return {
+        "status": citation.attributes.get("Status"),
+        "publication_status": clean(data.get("PublicationStatus")),
+        "date_revised": iso(citation.get("DateRevised")),
+        "article_date": electronic[0] if electronic else None,
+        "entrez_date": entrez_dates[0]["date"] if entrez_dates else None,
+        "pub_date_text": clean(pub_date.get("MedlineDate")) or " ".join(
+            str(pub_date[k]) for k in ("Year", "Season", "Month", "Day") if pub_date.get(k)) or None,
+        "pages": clean(pagination.get("MedlinePgn")) or (f"{start}-{end}" if start and end else start),
+        "comments_corrections": [{"ref_type": c.attributes.get("RefType"),
+                                  "ref_pmid": int(c["PMID"]) if c.get("PMID") else None,
+                                  "ref_source": clean(c.get("RefSource"))}
+                                 for c in citation.get("CommentsCorrectionsList", [])
+                                 if c.attributes.get("RefType") != "Cites"],
         "pmid": int(citation["PMID"]), "title": clean(article.get("ArticleTitle")) or clean(
             article.get("VernacularTitle")),
         "vernacular_title": clean(article.get("VernacularTitle")),
