@@ -18,7 +18,7 @@ from __future__ import annotations
 import gzip
 import re
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -335,12 +335,12 @@ _AUTHOR_NAME_TAGS = {"LastName": "last_name", "ForeName": "fore_name", "Initials
                      "Suffix": "suffix", "CollectiveName": "collective_name"}
 
 
-def _authors(author_list: etree._Element | None, tag: str = "Author") -> list[dict[str, Any]]:
-    """Authors (or, with tag="Investigator", a group's investigators) in byline order."""
+def _authors(author_list: etree._Element | None, person: str = "Author") -> list[dict[str, Any]]:
+    """Authors (or, with person="Investigator", a group's investigators) in byline order."""
     authors = []
     if author_list is None:
         return authors
-    for author in author_list.iterfind(tag):
+    for author in author_list.iterfind(person):
         if author.get("ValidYN") == "N":
             continue
         entry: dict[str, Any] = dict.fromkeys(_AUTHOR_NAME_TAGS.values())
@@ -499,7 +499,8 @@ def _supplementary_concepts(suppl_list: etree._Element | None) -> list[dict[str,
             for c in suppl_list.iterfind("SupplMeshName")]
 
 
-def _id_list(container: etree._Element | None, other_ids: list[etree._Element] = ()) -> list[dict[str, Any]]:
+def _id_list(container: etree._Element | None,
+             other_ids: Sequence[etree._Element] = ()) -> list[dict[str, Any]]:
     """Every identifier: ArticleIdList (pubmed, doi, pii, pmc, mid, ...), then OtherIDs as
     "OtherID <Source>"."""
     ids = []
@@ -722,7 +723,8 @@ def _book_record(elem: etree._Element) -> dict[str, Any]:
         "grants": _grants(document),
         "chemicals": [],
         "supplementary_concepts": [],
-        "article_ids": _id_list(document.find("ArticleIdList")),
+        "article_ids": _id_list(document.find("ArticleIdList"))
+        + _id_list(book_data.find("ArticleIdList") if book_data is not None else None),
         "history": _history(history),
         "other_abstracts": _other_abstracts(document),
         "references": _references(document),

@@ -238,7 +238,7 @@ def reference_book(entry) -> dict:
         "pub_date": contributed or iso(book.get("PubDate")),
         "languages": [clean(x) for x in document.get("Language", [])],
         "authors": people(author_lists[0]) if author_lists else [],
-        "article_ids": ids(document.get("ArticleIdList", [])),
+        "article_ids": ids(document.get("ArticleIdList", [])) + ids(data.get("ArticleIdList", [])),
         "history": history(data.get("History", [])),
     }
 
