@@ -153,10 +153,11 @@ def _delete_children(db: Database, pmids: list[int], tables: tuple[str, ...]) ->
             db.execute(f"DELETE FROM {table} WHERE pmid IN ({marks})", chunk)
 
 
-# Trial registries among DataBankList's databanks (the others hold sequences and data sets).
+# The trial registries among MEDLINE's databank sources (www.nlm.nih.gov/bsd/medline_databank_source.html);
+# the other databanks (GENBANK, GEO, PDB, figshare, ...) hold sequences and data sets.
 TRIAL_REGISTRIES = frozenset({
-    "ClinicalTrials.gov", "ISRCTN", "EudraCT", "ANZCTR", "ChiCTR", "CRiS", "CTRI", "DRKS", "IRCT",
-    "JapicCTI", "JPRN", "NTR", "PACTR", "ReBec", "RPCEC", "SLCTR", "TCTR", "UMIN CTR", "CTIS",
+    "ANZCTR", "ChiCTR", "ClinicalTrials.gov", "CRiS", "CTRI", "DRKS", "EudraCT", "IRCT", "ISRCTN",
+    "JapicCTI", "JMACCT", "JPRN", "NTR", "PACTR", "ReBec", "REPEC", "RPCEC", "SLCTR", "TCTR", "UMIN-CTR",
 })
 
 
