@@ -33,7 +33,7 @@ from harvest.pubmed_xml import Deletion, PubmedXMLError, SkippedRecord, iter_pub
 
 CHUNK_ITEMS = 200  # items per message
 CHUNK_BYTES = 2**20  # ... or fewer, once they took this much XML
-INBOX_BYTES = 2 * 2**20  # of chunks received ahead of the importer
+INBOX_BYTES = 16 * 2**20  # of chunks received ahead of the importer: slack for a busy machine
 
 # (bytes of XML the item took, the item, the record's content hash or None)
 Read = tuple[int, dict[str, Any] | Deletion | SkippedRecord, str | None]
