@@ -2,17 +2,19 @@
 
 `kill_at_random` starts a command in its own process group and SIGKILLs the whole group at
 a random moment; `problems` says what, if anything, is inconsistent in a database afterwards;
-`run_measured` runs a command to the end and reports its exit status, its own peak resident
-memory, its wall time and what it said.
+`run_measured` runs a command to the end and reports its exit status, its peak memory (with
+its child processes), its wall time and what it said.
 """
 
 from __future__ import annotations
 
 import os
 import random
+import re
 import signal
 import sqlite3
 import subprocess
+import threading
 import time
 from pathlib import Path
 from typing import NamedTuple
@@ -85,11 +87,13 @@ class Measured(NamedTuple):
 def run_measured(command: list[str], env: dict[str, str] | None = None, timeout_s: float = 600) -> Measured:
     """Run `command` to the end (killed after `timeout_s`) and measure it alone.
 
-    The peak memory is this one child's (os.wait4), so one process can measure many commands.
+    The peak memory is this child's with its own children (os.wait4 for the largest process,
+    `TreeMemory` for all of them together), so one process can measure many commands.
     """
     started = time.monotonic()
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                start_new_session=True)
+    peak = TreeMemory(process.pid)
     deadline = started + timeout_s
     stderr = b""
     while True:  # read stderr while waiting, so a chatty command cannot block on a full pipe
@@ -101,6 +105,52 @@ def run_measured(command: list[str], env: dict[str, str] | None = None, timeout_
             os.killpg(process.pid, signal.SIGKILL)
             break
     _, status, usage = os.wait4(process.pid, 0)
+    peak.stop()
     process.returncode = os.waitstatus_to_exitcode(status)
-    return Measured(process.returncode, usage.ru_maxrss / 1024, time.monotonic() - started,
+    return Measured(process.returncode, max(usage.ru_maxrss / 1024, peak.mb), time.monotonic() - started,
                     stderr.decode(errors="replace"))
+
+
+class TreeMemory:
+    """The largest sum of the memory of a process and its descendants (PSS: each shared page
+    counted once in all), sampled in a thread; `evidence import` runs a reader process."""
+
+    def __init__(self, pid: int, every: float = 0.02):
+        self.mb = 0.0
+        self._pid, self._every = pid, every
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while not self._done.wait(self._every):
+            self.mb = max(self.mb, sum(_pss_kb(pid) for pid in _tree(self._pid)) / 1024)
+
+
+def _tree(pid: int) -> list[int]:
+    pids, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        pids.append(current)
+        try:
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        todo += [int(child) for child in children]
+    return pids
+
+
+def _pss_kb(pid: int) -> int:
+    """Proportional set size: the process's own pages plus its share of pages shared with others
+    (a reader process shares the importer's code and libraries), so the sum is what the
+    processes take together."""
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0
+    found = re.search(r"^Pss:\s+(\d+) kB", rollup, re.M)
+    return int(found.group(1)) if found else 0

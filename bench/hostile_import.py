@@ -5,7 +5,8 @@ where a streaming parser would have to hold it whole: a comment, a CDATA section
 instruction, an attribute value, the DOCTYPE, plain text between records (GiBs each, from a
 file of a few MB), one 16 MiB record of 2 million inline elements, and many records each within
 the limits but nearly 8 MiB. Runs `evidence import` on each in its own process and prints its exit
-status, peak memory (max RSS) and the line it printed. Every case must stay under --limit-mb.
+status, peak memory (the importer and its reader process together) and the line it printed.
+Every case must stay under --limit-mb.
 
     python bench/hostile_import.py [--gib 4] [--limit-mb 300] [--case comment ...]
 """

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 from sqlite_utils import Database
 
@@ -18,7 +19,7 @@ from db.claims import linked_evidence
 
 FORMATS = ("csv", "ris", "bibtex")
 CSV_COLUMNS = ("claim_id", "claim", "verdict", "pmid", "stance", "level", "design", "retracted", "reviewed",
-               "citation", "url", "rationale")
+               "citation", "url", "rationale", "trial_registrations", "funding", "coi_statement")
 
 
 def export(db: Database, fmt: str, claim_ids: list[str] | None = None) -> tuple[str, int]:
@@ -33,7 +34,8 @@ def export(db: Database, fmt: str, claim_ids: list[str] | None = None) -> tuple[
             record = records[link["pmid"]]
             writer.writerow([link["claim_id"], link["quote"], link["verdict"], link["pmid"], link["stance"],
                              link["level"], link["design"], link["is_retracted"], int(link["review_id"] is not None),
-                             vancouver(record), pubmed_url(record) or "", " | ".join(link["rationale"])])
+                             vancouver(record), pubmed_url(record) or "", " | ".join(link["rationale"]),
+                             *_disclosures(record)])
         return out.getvalue(), len(records)
     notes: dict[int, list[str]] = {}
     for link in links:
@@ -42,5 +44,17 @@ def export(db: Database, fmt: str, claim_ids: list[str] | None = None) -> tuple[
             f"evidence-tracker: {link['stance']} claim {link['claim_id']} (level {link['level']}, "
             f"{link['design']}{retracted})")
     entry = ris if fmt == "ris" else bibtex
-    return "".join(entry(records[pmid], "; ".join(lines)) + ("\n" if fmt == "bibtex" else "")
-                   for pmid, lines in notes.items()), len(records)
+    return "".join(entry(records[pmid], "; ".join(lines + _disclosure_notes(records[pmid])))
+                   + ("\n" if fmt == "bibtex" else "") for pmid, lines in notes.items()), len(records)
+
+
+def _disclosures(record: dict) -> list[str]:
+    """Trial registrations, funding agencies (each "; "-separated) and the COI statement."""
+    return ["; ".join(json.loads(record["trial_registrations"] or "[]")),
+            "; ".join(json.loads(record["funding_agencies"] or "[]")), record["coi_statement"] or ""]
+
+
+def _disclosure_notes(record: dict) -> list[str]:
+    registered, funding, coi = _disclosures(record)
+    return [f"{name}: {value}" for name, value in
+            (("registered trial", registered), ("funding", funding), ("conflicts of interest", coi)) if value]

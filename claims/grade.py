@@ -65,10 +65,14 @@ _TYPES = [
 ]
 # Designs whose abstract sums up other studies: what it states is its finding, wherever it stands.
 SYNTHESES = frozenset({"meta-analysis", "systematic review", "narrative review"})
+# A grant agency that is a company (GrantList names mostly public funders: NIH institutes,
+# research councils, foundations). Noted in the reason; it does not change the level.
+_INDUSTRY = r"\b(Inc|Ltd|LLC|GmbH|AG|plc|Corp|Corporation|Pharma|Pharmaceuticals?|Therapeutics|Biotech)\b"
 # The rules' own fingerprint: stored grades made by other rules are stale and graded again.
 # (Sets are sorted: their order changes from one process to the next.)
-RULES_VERSION = hashlib.blake2b(repr((_WORDS, [(level, label, sorted(names)) for level, label, names in _TYPES]))
-                                .encode(), digest_size=6).hexdigest()
+RULES_VERSION = hashlib.blake2b(repr((_WORDS, [(level, label, sorted(names)) for level, label, names in _TYPES],
+                                      _INDUSTRY)).encode(), digest_size=6).hexdigest()
+_INDUSTRY = re.compile(_INDUSTRY)
 _WORDS = [(level, label, re.compile(pattern, re.IGNORECASE), hints) for level, label, pattern, hints in _WORDS]
 _HINTS = tuple(hint for *_, hints in _WORDS for hint in hints)
 _FINAL_TYPES = {"retracted publication", "case report", "trial protocol", "editorial"}
@@ -119,7 +123,21 @@ def _from_types(types: set[str]) -> Grade | None:
     return None
 
 
-def grade(title: str | None, abstract: str | None, publication_types: list[str]) -> Grade:
+def grade(title: str | None, abstract: str | None, publication_types: list[str],
+          registrations: list[str] = (), funders: list[str] = ()) -> Grade:
+    """The level and design, and why; the reason also names the trial's registration numbers
+    and a company among its funders, which a reviewer weighs but which change no level."""
+    graded = _design(title, abstract, publication_types)
+    notes = []
+    if registrations:
+        notes.append("registered trial " + ", ".join(registrations[:3]) + (", ..." if len(registrations) > 3 else ""))
+    industry = [funder for funder in funders if _INDUSTRY.search(funder)]
+    if industry:
+        notes.append(f"industry-funded ({industry[0]})")
+    return Grade(graded.level, graded.design, "; ".join([graded.reason, *notes])) if notes else graded
+
+
+def _design(title: str | None, abstract: str | None, publication_types: list[str]) -> Grade:
     title = title or ""
     in_title, in_abstract = _from_words(title, "title"), _from_words(_own_words(abstract or ""), "abstract")
     words = in_title if in_title and in_title.design != "narrative review" else (in_abstract or in_title)
@@ -149,8 +167,9 @@ def grade_articles(db: Database) -> int:
     done = 0
     for rows in articles_to_grade(db, RULES_VERSION):
         grades = []
-        for pmid, title, abstract, types in rows:
-            graded = grade(title, abstract, json.loads(types or "[]"))
+        for pmid, title, abstract, types, registrations, funders in rows:
+            graded = grade(title, abstract, json.loads(types or "[]"), json.loads(registrations or "[]"),
+                           json.loads(funders or "[]"))
             grades.append((pmid, graded.level, graded.design, graded.reason))
         save_grades(db, grades, RULES_VERSION)
         done += len(grades)

@@ -87,12 +87,13 @@ _GRADED_MARK = "content_hash || ':' || ?"
 
 
 def articles_to_grade(db: Database, rules_version: str, batch: int = 2000):
-    """Batches of (pmid, title, abstract, publication types) for articles never graded, changed
-    since they were graded, or graded by other rules."""
+    """Batches of (pmid, title, abstract, publication types, trial registrations, funding agencies)
+    for articles never graded, changed since they were graded, or graded by other rules."""
     last = -1
     while True:
         rows = db.execute(
-            "SELECT pmid, title, abstract, publication_types FROM articles "
+            "SELECT pmid, title, abstract, publication_types, trial_registrations, funding_agencies "
+            "FROM articles "
             f"WHERE pmid > ? AND graded_hash IS NOT {_GRADED_MARK} ORDER BY pmid LIMIT ?",
             [last, rules_version, batch]).fetchall()
         if not rows:

@@ -15,3 +15,13 @@ MIGRATIONS = Migrations("evidence")
 def count_articles_stored_before_the_change_counter(db):
     """Articles stored before `article_changes` existed are changes no verdict has seen yet."""
     db.execute("INSERT OR IGNORE INTO article_changes (id, seq) SELECT 1, COUNT(*) FROM articles")
+
+
+@MIGRATIONS()
+def every_language_from_the_one_stored(db):
+    """Articles read before `languages` existed kept only their first language; that one is known.
+
+    Re-importing or re-harvesting them (a newer reader, see `reader_version`) stores them all.
+    """
+    db.execute("UPDATE articles SET languages = json_array(language) "
+               "WHERE languages IS NULL AND language IS NOT NULL")

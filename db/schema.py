@@ -38,7 +38,18 @@ TABLES: dict[str, dict[str, Any]] = {
             "latest_date": str,  # latest History date, DateCompleted or DateCreated: breaks DateRevised ties
             "doi": str,
             "pmc": str,
-            "language": str,
+            "language": str,  # the first listed
+            "languages": str,  # JSON array: every <Language>, in order
+            "vernacular_title": str,  # the title in its original language, when the record has one
+            "coi_statement": str,  # the authors' conflict-of-interest statement (CoiStatement)
+            "trial_registrations": str,  # JSON array: trial registry accession numbers (NCT..., ISRCTN...)
+            "funding_agencies": str,  # JSON array: each grant agency once, in the order listed
+            "issn": str,
+            "issn_type": str,  # Print | Electronic
+            "issn_linking": str,
+            "nlm_unique_id": str,
+            "medline_ta": str,
+            "journal_country": str,
             "status": str,
             "publication_status": str,
             "is_local_id": int,  # 1: the pmid is a local identifier, not a PubMed ID
@@ -52,6 +63,7 @@ TABLES: dict[str, dict[str, Any]] = {
             "grade_reason": str,  # why this level: the publication type or the words that named the design
             "graded_hash": str,  # "content_hash:rules version" it was graded from; stale when either differs
             "content_hash": str,  # of the parsed record: tells a new version from a re-import
+            "reader_version": int,  # the version of the reader that read it (harvest/pubmed_xml.py)
             "first_seen": str,
             "last_updated": str,
         },
@@ -114,6 +126,54 @@ TABLES: dict[str, dict[str, Any]] = {
     "comments_corrections": {
         "columns": {"pmid": int, "position": int, "ref_type": str, "ref_pmid": int,
                     "ref_source": str},
+        "pk": ("pmid", "position"),
+        "foreign_keys": [("pmid", "articles", "pmid")],
+    },
+    "article_databanks": {  # DataBankList: trial registrations and data deposits, one row per accession
+        "columns": {"pmid": int, "position": int, "databank": str, "accession": str},
+        "pk": ("pmid", "position"),
+        "foreign_keys": [("pmid", "articles", "pmid")],
+    },
+    "article_grants": {
+        "columns": {"pmid": int, "position": int, "grant_id": str, "acronym": str, "agency": str,
+                    "country": str},
+        "pk": ("pmid", "position"),
+        "foreign_keys": [("pmid", "articles", "pmid")],
+    },
+    "article_chemicals": {
+        "columns": {"pmid": int, "position": int, "name": str, "ui": str, "registry_number": str},
+        "pk": ("pmid", "position"),
+        "foreign_keys": [("pmid", "articles", "pmid")],
+    },
+    "article_supplementary_concepts": {  # SupplMeshList: supplementary MeSH concepts
+        "columns": {"pmid": int, "position": int, "name": str, "ui": str, "type": str},
+        "pk": ("pmid", "position"),
+        "foreign_keys": [("pmid", "articles", "pmid")],
+    },
+    "article_ids": {  # ArticleIdList (pubmed, doi, pii, pmc, mid, ...) and OtherID ("OtherID NLM", ...)
+        "columns": {"pmid": int, "position": int, "id_type": str, "value": str},
+        "pk": ("pmid", "position"),
+        "foreign_keys": [("pmid", "articles", "pmid")],
+    },
+    "article_history": {  # PubMedPubDate: received, accepted, entrez, pubmed, medline, ...
+        "columns": {"pmid": int, "position": int, "status": str, "date": str},
+        "pk": ("pmid", "position"),
+        "foreign_keys": [("pmid", "articles", "pmid")],
+    },
+    "article_other_abstracts": {  # OtherAbstract: other languages or sources, as plain text
+        "columns": {"pmid": int, "position": int, "type": str, "language": str, "text": str},
+        "pk": ("pmid", "position"),
+        "foreign_keys": [("pmid", "articles", "pmid")],
+    },
+    "article_references": {  # ReferenceList: what the article cites
+        "columns": {"pmid": int, "position": int, "citation": str, "ref_pmid": int, "ref_doi": str,
+                    "ref_pmc": str},
+        "pk": ("pmid", "position"),
+        "foreign_keys": [("pmid", "articles", "pmid")],
+    },
+    "article_investigators": {  # InvestigatorList: a group's members, who are not authors
+        "columns": {"pmid": int, "position": int, "name": str, "last_name": str, "fore_name": str,
+                    "initials": str, "suffix": str, "orcid": str, "affiliations": str},
         "pk": ("pmid", "position"),
         "foreign_keys": [("pmid", "articles", "pmid")],
     },
@@ -314,7 +374,10 @@ TRIGGERS = {
 
 # Child tables of an article: replaced whole when a newer version of the record arrives.
 ARTICLE_CHILDREN = ("article_authors", "article_mesh", "article_publication_types",
-                    "abstract_sections", "comments_corrections")
+                    "abstract_sections", "comments_corrections", "article_databanks", "article_grants",
+                    "article_chemicals", "article_supplementary_concepts", "article_ids",
+                    "article_history", "article_other_abstracts", "article_references",
+                    "article_investigators")
 # Rows about where an article came from and what it is evidence for: kept when it changes
 # (re-linking revisits them), removed when it is deleted.
 ARTICLE_PROVENANCE = ("run_articles", "article_topics", "claim_evidence")

@@ -37,3 +37,16 @@ def writing(db: Database) -> Iterator[Database]:
     except BaseException:
         db.rollback()
         raise
+
+
+@contextmanager
+def bulk_writes(db: Database) -> Iterator[Database]:
+    """For a writer of many batches that can simply be re-run (an import): in WAL mode, commit
+    without waiting for the disk (`synchronous = NORMAL`). A killed process loses nothing it
+    committed; a power cut may lose the last batches, never the database's consistency."""
+    previous = db.execute("PRAGMA synchronous").fetchone()[0]
+    db.execute("PRAGMA synchronous = NORMAL")
+    try:
+        yield db
+    finally:
+        db.execute(f"PRAGMA synchronous = {int(previous)}")

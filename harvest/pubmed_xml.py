@@ -18,7 +18,7 @@ from __future__ import annotations
 import gzip
 import re
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,10 +33,17 @@ ARTICLE_FIELDS = (
     "pmid", "pmid_version", "record_type", "title", "abstract", "journal",
     "iso_abbreviation", "volume", "issue", "pages", "pub_year", "pub_date",
     "pub_date_text", "article_date", "entrez_date", "date_revised", "latest_date", "doi", "pmc",
-    "language", "status", "publication_status", "is_local_id", "is_retracted",
+    "language", "languages", "status", "publication_status", "is_local_id", "is_retracted",
     "has_abstract", "keywords", "authors", "mesh", "publication_types", "sections",
-    "comments_corrections",
+    "comments_corrections", "vernacular_title", "coi_statement", "issn", "issn_type",
+    "issn_linking", "nlm_unique_id", "medline_ta", "journal_country", "databanks", "grants",
+    "chemicals", "supplementary_concepts", "article_ids", "history", "other_abstracts",
+    "references", "investigators", "reader_version",
 )
+# Bumped when the reader learns to read more of a record: a copy read by a newer reader replaces
+# a stored copy that is otherwise just as new (db/articles.py `recency`), so re-importing a file
+# fills in what an older reader left out.
+READER_VERSION = 2
 
 MONTHS = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
@@ -172,18 +179,7 @@ def _iter_stream(stream: _RecordBudget, on_record_bytes: Callable[[int], Any] | 
         parent = elem.getparent()
         if parent is None or parent.getparent() is not None:
             continue  # the root itself, or a MedlineCitation inside a PubmedArticle
-        try:
-            if elem.tag == "DeleteCitation":
-                item = Deletion(tuple(pmid for pmid in (_int(p.text) for p in elem.iter("PMID"))
-                                      if pmid and 1 <= pmid <= MAX_PMID))
-            elif elem.tag == "PubmedBookArticle":
-                item = _book_record(elem)
-            elif elem.tag == "PubmedArticle":
-                item = _article_record(elem.find("MedlineCitation"), elem.find("PubmedData"))
-            else:
-                item = _article_record(elem, None)
-        except _BadRecord as exc:
-            item = SkippedRecord(f"skipped {exc}")
+        item = _item(elem)
         spent = stream.spent()
         if on_record_bytes:
             on_record_bytes(spent)
@@ -196,6 +192,20 @@ def _iter_stream(stream: _RecordBudget, on_record_bytes: Callable[[int], Any] | 
         raise PubmedXMLError(
             f"not PubMed XML: the root element is <{found}>, expected one of "
             + ", ".join(f"<{t}>" for t in ROOT_TAGS))
+
+
+def _item(elem: etree._Element) -> dict[str, Any] | Deletion | SkippedRecord:
+    try:
+        if elem.tag == "DeleteCitation":
+            return Deletion(tuple(pmid for pmid in (_int(p.text) for p in elem.iter("PMID"))
+                                  if pmid and 1 <= pmid <= MAX_PMID))
+        if elem.tag == "PubmedBookArticle":
+            return _book_record(elem)
+        if elem.tag == "PubmedArticle":
+            return _article_record(elem.find("MedlineCitation"), elem.find("PubmedData"))
+        return _article_record(elem, None)
+    except _BadRecord as exc:
+        return SkippedRecord(f"skipped {exc}")
 
 
 def _check_root(elem: etree._Element) -> str:
@@ -213,18 +223,49 @@ def _check_root(elem: etree._Element) -> str:
 # --- text and numbers ------------------------------------------------------------
 
 def _text(elem: etree._Element | None) -> str | None:
-    """All text inside an element, inline markup kept as text with its spaces."""
+    """All text inside an element, inline markup kept as text with its spaces.
+
+    Runs of XML whitespace (space, tab, line ends: the file's layout) become one space; every
+    other character is kept, no-break, thin and narrow spaces included ("37\u202f857" is one
+    number). MathML reads as its symbols, without the layout between its elements.
+    """
     if elem is None:
         return None
-    text = elem.text if len(elem) == 0 else "".join(elem.itertext())
+    if len(elem) == 0:
+        text = elem.text
+    elif next(elem.iter(_MATH), None) is not None:
+        text = _mixed_text(elem)
+    else:
+        text = "".join(elem.itertext())
     if not text:
         return None
-    if len(text) > 65536:  # split() is fastest, but its list of words costs ten times a long text
-        return _SPACES.sub(" ", text).strip() or None
-    return " ".join(text.split()) or None
+    if text.isprintable() and text[0] != " " and text[-1] != " " and "  " not in text:
+        return text  # most texts: no line end, tab, other space or double space to look at
+    # split() is fastest, but its list of words costs ten times a long text, and it also splits
+    # on the spaces that are not XML's
+    if len(text) <= 65536 and (text.isascii() or not _OTHER_SPACES.search(text)):
+        return " ".join(text.split()) or None
+    return _XML_SPACES.sub(" ", text).strip(_XML_SPACE_CHARS) or None
 
 
-_SPACES = re.compile(r"\s+")
+_MATH = "{http://www.w3.org/1998/Math/MathML}math"
+_XML_SPACE_CHARS = " \t\n\r"
+_XML_SPACES = re.compile(r"[ \t\n\r]+")
+# What str.split() takes for whitespace besides XML's: no-break, thin, narrow, ideographic, ...
+_OTHER_SPACES = re.compile("[\x0b\x0c\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
+
+
+def _mixed_text(elem: etree._Element) -> str:
+    parts = [elem.text or ""]
+    for child in elem:
+        parts.append(_math_text(child) if child.tag == _MATH else _mixed_text(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def _math_text(math: etree._Element) -> str:
+    """A MathML formula as the text of its tokens ("VO2max"), without its layout whitespace."""
+    return "".join((node.text or "").strip(_XML_SPACE_CHARS) for node in math.iter() if len(node) == 0)
 
 
 def _int(value: str | None) -> int | None:
@@ -282,6 +323,9 @@ def _pub_date(elem: etree._Element | None) -> tuple[int | None, str | None, str 
     year = _int(elem.findtext("Year"))
     parts = [elem.findtext(tag) for tag in ("Year", "Season", "Month", "Day")]
     printed = " ".join(p for p in parts if p) or None
+    season = parts[1]
+    if season and not parts[2]:  # "Jul-Aug" names its first month; "Spring" names none
+        return year, _iso(year, MONTHS.get(season[:3].lower())), printed
     return year, _ymd(elem), printed
 
 
@@ -291,11 +335,12 @@ _AUTHOR_NAME_TAGS = {"LastName": "last_name", "ForeName": "fore_name", "Initials
                      "Suffix": "suffix", "CollectiveName": "collective_name"}
 
 
-def _authors(author_list: etree._Element | None) -> list[dict[str, Any]]:
+def _authors(author_list: etree._Element | None, person: str = "Author") -> list[dict[str, Any]]:
+    """Authors (or, with person="Investigator", a group's investigators) in byline order."""
     authors = []
     if author_list is None:
         return authors
-    for author in author_list.iterfind("Author"):
+    for author in author_list.iterfind(person):
         if author.get("ValidYN") == "N":
             continue
         entry: dict[str, Any] = dict.fromkeys(_AUTHOR_NAME_TAGS.values())
@@ -310,10 +355,19 @@ def _authors(author_list: etree._Element | None) -> list[dict[str, Any]]:
             elif tag == "Affiliation":  # pre-2013 form
                 affiliations.append(_text(child))
             elif tag == "Identifier" and (child.get("Source") or "").upper() == "ORCID":
-                entry["orcid"] = _text(child)
+                entry["orcid"] = _orcid(_text(child))
         entry["affiliations"] = [a for a in affiliations if a]
         authors.append(entry)
     return authors
+
+
+_ORCID = re.compile(r"(\d{4})-?(\d{4})-?(\d{4})-?(\d{3}[\dXx])\b")
+
+
+def _orcid(value: str | None) -> str | None:
+    """The bare ORCID iD (0000-0002-1825-0097), however the record wrote it (a URL, no dashes)."""
+    found = _ORCID.search(value) if value else None
+    return "-".join(found.groups()).upper() if found else value
 
 
 def _sections(abstract: etree._Element | None) -> list[dict[str, Any]]:
@@ -323,7 +377,8 @@ def _sections(abstract: etree._Element | None) -> list[dict[str, Any]]:
     for part in abstract.iterfind("AbstractText"):
         text = _text(part)
         if text:
-            sections.append({"label": part.get("Label") or None,
+            label = part.get("Label")
+            sections.append({"label": label if label and label != "UNLABELLED" else None,
                              "nlm_category": part.get("NlmCategory") or None, "text": text})
     return sections
 
@@ -403,6 +458,107 @@ def _latest_date(*containers: etree._Element | None) -> str | None:
     return max((d for d in dates if d), default=None)
 
 
+def _languages(container: etree._Element | None) -> list[str]:
+    if container is None:
+        return []
+    return [t for t in (_text(e) for e in container.iterfind("Language")) if t]
+
+
+def _databanks(article: etree._Element | None) -> list[dict[str, Any]]:
+    """Trial registrations and data deposits: one entry per accession number."""
+    if article is None:
+        return []
+    return [{"databank": _text(bank.find("DataBankName")), "accession": _text(number)}
+            for bank in article.iterfind("DataBankList/DataBank")
+            for number in bank.iterfind("AccessionNumberList/AccessionNumber")]
+
+
+def _grants(container: etree._Element | None) -> list[dict[str, Any]]:
+    if container is None:
+        return []
+    return [{"grant_id": _text(g.find("GrantID")), "acronym": _text(g.find("Acronym")),
+             "agency": _text(g.find("Agency")), "country": _text(g.find("Country"))}
+            for g in container.iterfind("GrantList/Grant")]
+
+
+def _chemicals(chemical_list: etree._Element | None) -> list[dict[str, Any]]:
+    if chemical_list is None:
+        return []
+    chemicals = []
+    for chemical in chemical_list.iterfind("Chemical"):
+        name = chemical.find("NameOfSubstance")
+        chemicals.append({"name": _text(name), "ui": name.get("UI") if name is not None else None,
+                          "registry_number": _text(chemical.find("RegistryNumber"))})
+    return chemicals
+
+
+def _supplementary_concepts(suppl_list: etree._Element | None) -> list[dict[str, Any]]:
+    if suppl_list is None:
+        return []
+    return [{"name": _text(c), "ui": c.get("UI"), "type": c.get("Type")}
+            for c in suppl_list.iterfind("SupplMeshName")]
+
+
+def _id_list(container: etree._Element | None,
+             other_ids: Sequence[etree._Element] = ()) -> list[dict[str, Any]]:
+    """Every identifier: ArticleIdList (pubmed, doi, pii, pmc, mid, ...), then OtherIDs as
+    "OtherID <Source>"."""
+    ids = []
+    if container is not None:
+        ids = [{"id_type": e.get("IdType"), "value": _text(e)} for e in container.iterfind("ArticleId")]
+    ids += [{"id_type": f"OtherID {e.get('Source')}", "value": _text(e)} for e in other_ids]
+    return [i for i in ids if i["value"]]
+
+
+_PMC = re.compile(r"\bPMC\d+")
+
+
+def _nlm_pmc(other_ids: list[etree._Element]) -> str | None:
+    """MEDLINE files before 2017 give the PMC id only as <OtherID Source="NLM">PMC4380289</OtherID>
+    (sometimes followed by "[Available on ...]")."""
+    for other in other_ids:
+        found = _PMC.search(other.text or "") if other.get("Source") == "NLM" else None
+        if found:
+            return found.group(0)
+    return None
+
+
+def _history(history: etree._Element | None) -> list[dict[str, Any]]:
+    if history is None:
+        return []
+    return [{"status": d.get("PubStatus"), "date": _ymd(d)} for d in history.iterfind("PubMedPubDate")]
+
+
+def _other_abstracts(container: etree._Element | None) -> list[dict[str, Any]]:
+    """Abstracts in other languages or from other sources (OtherAbstract), as plain text."""
+    if container is None:
+        return []
+    return [{"type": other.get("Type"), "language": other.get("Language"),
+             "text": _abstract_text(_sections(other))} for other in container.iterfind("OtherAbstract")]
+
+
+def _references(container: etree._Element | None) -> list[dict[str, Any]]:
+    if container is None:
+        return []
+    references = []
+    for reference in container.iterfind("ReferenceList/Reference"):
+        ids = {e.get("IdType"): _text(e) for e in reversed(reference.findall("ArticleIdList/ArticleId"))}
+        references.append({"citation": _text(reference.find("Citation")), "pmid": _int(ids.get("pubmed")),
+                           "doi": ids.get("doi"), "pmc": ids.get("pmc")})
+    return references
+
+
+def _journal_ids(journal: dict[str, etree._Element], info: dict[str, etree._Element]) -> dict[str, Any]:
+    issn = journal.get("ISSN")
+    return {"issn": _text(issn), "issn_type": issn.get("IssnType") if issn is not None else None,
+            "issn_linking": _text(info.get("ISSNLinking")), "nlm_unique_id": _text(info.get("NlmUniqueID")),
+            "medline_ta": _text(info.get("MedlineTA")), "journal_country": _text(info.get("Country"))}
+
+
+_NO_JOURNAL_IDS = dict.fromkeys(("issn", "issn_type", "issn_linking", "nlm_unique_id", "medline_ta",
+                                 "journal_country"))
+
+
 def _pmid(container: etree._Element) -> tuple[int, int]:
     pmid_elem = container.find("PMID")
     text = (pmid_elem.text or "").strip() if pmid_elem is not None else ""
@@ -422,6 +578,12 @@ def _finish(record: dict[str, Any]) -> dict[str, Any]:
         any(p["name"] == RETRACTED_TYPE for p in record["publication_types"])
         or any(c["ref_type"] == "RetractionIn" for c in record["comments_corrections"]))
     return record
+
+
+def _having(elem: etree._Element | None, kids: dict[str, etree._Element], tag: str) -> etree._Element | None:
+    """The element when it has a `tag` child (per `_kids`), else None: most records lack most
+    lists, and a dict lookup is cheaper than a search that finds nothing."""
+    return elem if tag in kids else None
 
 
 def _kids(elem: etree._Element | None) -> dict[str, etree._Element]:
@@ -448,6 +610,8 @@ def _article_record(citation: etree._Element | None,
     if year is None and article_date:
         year = int(article_date[:4])
     authors = _authors(art.get("AuthorList"))
+    other_ids = citation.findall("OtherID") if "OtherID" in cited else []
+    languages = _languages(_having(article, art, "Language"))
     old_affiliation = _text(art.get("Affiliation"))  # pre-2013: the first author's
     if old_affiliation and authors and not authors[0]["affiliations"]:
         authors[0]["affiliations"] = [old_affiliation]
@@ -474,17 +638,31 @@ def _article_record(citation: etree._Element | None,
         "date_revised": _ymd(cited.get("DateRevised")),
         "latest_date": _latest_date(citation, pubmed_data),
         "doi": doi,
-        "pmc": ids.get("pmc"),
-        "language": _text(art.get("Language")),
+        "pmc": ids.get("pmc") or _nlm_pmc(other_ids),
+        "language": languages[0] if languages else None,
+        "languages": languages,
         "status": citation.get("Status"),
         "publication_status": _text(data.get("PublicationStatus")),
-        "is_local_id": any(o.get("Source") == "local" for o in citation.iterfind("OtherID")),
+        "is_local_id": any(o.get("Source") == "local" for o in other_ids),
         "keywords": [k for k in (_text(k) for k in citation.iterfind("KeywordList/Keyword")) if k],
         "authors": authors,
         "mesh": _mesh(cited.get("MeshHeadingList")),
         "publication_types": _publication_types(article),
         "sections": _sections(art.get("Abstract")),
         "comments_corrections": _comments_corrections(citation),
+        "vernacular_title": _text(art.get("VernacularTitle")),
+        "coi_statement": _text(cited.get("CoiStatement")),
+        **_journal_ids(journal, _kids(cited.get("MedlineJournalInfo"))),
+        "databanks": _databanks(_having(article, art, "DataBankList")),
+        "grants": _grants(_having(article, art, "GrantList")),
+        "chemicals": _chemicals(cited.get("ChemicalList")),
+        "supplementary_concepts": _supplementary_concepts(cited.get("SupplMeshList")),
+        "article_ids": _id_list(data.get("ArticleIdList"), other_ids),
+        "history": _history(data.get("History")),
+        "other_abstracts": _other_abstracts(_having(citation, cited, "OtherAbstract")),
+        "references": _references(_having(pubmed_data, data, "ReferenceList")),
+        "investigators": _authors(cited.get("InvestigatorList"), "Investigator"),
+        "reader_version": READER_VERSION,
     })
 
 
@@ -496,12 +674,17 @@ def _book_record(elem: etree._Element) -> dict[str, Any]:
     book = document.find("Book")
     book_title = _text(book.find("BookTitle")) if book is not None else None
     year, pub_date, printed = _pub_date(book.find("PubDate") if book is not None else None)
+    contributed = _ymd(document.find("ContributionDate"))
+    if contributed:  # a chapter's own date, not the series' start (GeneReviews: "1993-")
+        year, pub_date = int(contributed[:4]), contributed
     book_data = elem.find("PubmedBookData")
     ids = _article_ids(document.find("ArticleIdList"))
     ids.update({k: v for k, v in _article_ids(
         book_data.find("ArticleIdList") if book_data is not None else None).items() if k not in ids})
     author_lists = document.findall("AuthorList")
     authors = next((_authors(a) for a in author_lists if a.get("Type") != "editors"), [])
+    languages = _languages(document)
+    history = book_data.find("History") if book_data is not None else None
     return _finish({
         "pmid": pmid,
         "pmid_version": version,
@@ -516,12 +699,13 @@ def _book_record(elem: etree._Element) -> dict[str, Any]:
         "pub_date": pub_date,
         "pub_date_text": printed,
         "article_date": None,
-        "entrez_date": _entrez_date(book_data.find("History") if book_data is not None else None),
+        "entrez_date": _entrez_date(history),
         "date_revised": _ymd(document.find("DateRevised")),
         "latest_date": _latest_date(document, book_data),
         "doi": ids.get("doi"),
         "pmc": ids.get("pmc"),
-        "language": _text(document.find("Language")),
+        "language": languages[0] if languages else None,
+        "languages": languages,
         "status": None,
         "publication_status": _text(book_data.find("PublicationStatus"))
         if book_data is not None else None,
@@ -532,4 +716,18 @@ def _book_record(elem: etree._Element) -> dict[str, Any]:
         "publication_types": _publication_types(document),
         "sections": _sections(document.find("Abstract")),
         "comments_corrections": [],
+        "vernacular_title": _text(document.find("VernacularTitle")),
+        "coi_statement": _text(document.find("CoiStatement")),
+        **_NO_JOURNAL_IDS,
+        "databanks": [],
+        "grants": _grants(document),
+        "chemicals": [],
+        "supplementary_concepts": [],
+        "article_ids": _id_list(document.find("ArticleIdList"))
+        + _id_list(book_data.find("ArticleIdList") if book_data is not None else None),
+        "history": _history(history),
+        "other_abstracts": _other_abstracts(document),
+        "references": _references(document),
+        "investigators": [],
+        "reader_version": READER_VERSION,
     })

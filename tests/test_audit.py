@@ -310,6 +310,10 @@ def test_ris_export_parses_back_with_stance_and_level_in_the_notes(db_path):
     assert rct["TY"] == ["JOUR"] and rct["PY"] == ["2021"]
     assert rct["UR"] == ["https://pubmed.ncbi.nlm.nih.gov/99100001/"]
     assert "contradicts claim no_side_effects (level 2, randomized controlled trial)" in rct["N1"][0]
+    assert rct["N1"][0].endswith(
+        "; registered trial: NCT99100001; funding: Fixture Pharmaceuticals Inc; "
+        "conflicts of interest: The trial was funded by Fixture Pharmaceuticals Inc, "
+        "which makes the infusion.")
 
 
 def test_bibtex_export_parses_back(db_path):
@@ -328,6 +332,9 @@ def test_csv_export_has_a_row_per_claim_and_study(db_path, tmp_path):
     rows = list(csv.DictReader(io.StringIO(output.read_text())))
     assert len(rows) == 13
     assert {r["stance"] for r in rows} == {"supports", "contradicts"}
+    rct = next(r for r in rows if r["pmid"] == "99100001")
+    assert (rct["trial_registrations"], rct["funding"]) == ("NCT99100001", "Fixture Pharmaceuticals Inc")
+    assert rct["coi_statement"].startswith("The trial was funded by Fixture Pharmaceuticals Inc")
 
 
 def test_export_of_an_unknown_claim_is_refused(db_path):

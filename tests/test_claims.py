@@ -116,6 +116,27 @@ def test_the_reason_names_the_type_or_quotes_the_words_that_decided():
         'the abstract says "randomly assigned"'
 
 
+def test_a_registered_trial_and_an_industry_funder_are_named_in_the_reason_not_the_level():
+    rct = "Patients were randomly assigned to ketamine or placebo."
+    plain = grade("[TEST FIXTURE] T", rct, ["Randomized Controlled Trial"])
+    noted = grade("[TEST FIXTURE] T", rct, ["Randomized Controlled Trial"], ["NCT99000001"],
+                  ["NIXX NIH HHS", "Synthetic Pharmaceuticals Inc"])
+    assert (noted.level, noted.design) == (plain.level, plain.design) == (2, "randomized controlled trial")
+    assert noted.reason == (plain.reason + "; registered trial NCT99000001; "
+                            "industry-funded (Synthetic Pharmaceuticals Inc)")
+    public = grade("[TEST FIXTURE] T", rct, ["Randomized Controlled Trial"], [], ["NIXX NIH HHS", "Wellcome Trust"])
+    assert public == plain
+
+
+def test_grading_reads_registrations_and_funders_from_the_stored_article(db):
+    import_file(db, FIXTURES / "fidelity_records.xml")
+    grade_articles(db)
+    level, reason = db.execute("SELECT evidence_level, grade_reason FROM articles WHERE pmid = 99400001").fetchone()
+    assert level == 2
+    assert reason == ('PubMed publication type "Randomized Controlled Trial"; registered trial NCT99000001, '
+                      "ISRCTN99000001, 2014-990001-01, ...; industry-funded (Synthetic Pharmaceuticals Inc)")
+
+
 def test_grades_made_by_other_rules_are_graded_again(db):
     import_file(db, FIXTURES / "synthetic_records.xml")
     assert grade_articles(db) == db["articles"].count > 0

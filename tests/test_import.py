@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from db import open_db
 from evidence.cli import cli
 from harvest.importer import import_file
+from harvest.pubmed_xml import READER_VERSION
 from tests.conftest import FIXTURES
 
 SYNTHETIC = FIXTURES / "synthetic_records.xml"
@@ -58,10 +59,14 @@ def test_stored_article_row_is_whole(db):
         "pub_date_text": "1998 Dec-1999 Jan", "article_date": "1998-11-20",
         "entrez_date": "1998-11-21", "date_revised": "2024-03-05", "latest_date": "1998-11-21",
         "doi": "10.0000/fixture.1",
-        "pmc": "PMC0000001", "language": "eng", "status": "MEDLINE",
+        "pmc": "PMC0000001", "language": "eng", "languages": '["eng"]', "status": "MEDLINE",
         "publication_status": "ppublish", "is_local_id": 0, "is_retracted": 0, "has_abstract": 1,
         "publication_types": '["Journal Article", "Randomized Controlled Trial"]',
         "mesh_terms": '["Ketamine", "Migraine Disorders"]', "keywords": '["fixture"]',
+        "vernacular_title": None, "coi_statement": None, "trial_registrations": "[]",
+        "funding_agencies": "[]",
+        "issn": None, "issn_type": None, "issn_linking": None, "nlm_unique_id": None, "medline_ta": None,
+        "journal_country": None, "reader_version": READER_VERSION,
     }
 
 
@@ -249,3 +254,11 @@ def test_cli_refuses_impossible_pmids_with_a_warning_and_imports_the_rest(tmp_pa
     assert "Traceback" not in result.output and result.exit_code == 1
     assert "4 new" in result.output and ", 2 refused ->" in result.output
     assert open_db(tmp_path / "x.db").execute("SELECT MIN(pmid) FROM articles").fetchone() == (99000001,)
+
+
+def test_json_arrays_are_written_exactly_as_json_dumps_writes_them():
+    from db.articles import _json
+
+    tricky = ['Department of "Tests", \\ Nowhere', "naïve – 6\u00a0weeks", "line\nbreak\ttab\x01", ""]
+    assert _json(tricky) == json.dumps(tricky, ensure_ascii=False)
+    assert _json([]) == "[]"

@@ -6,7 +6,7 @@ import gzip
 
 import pytest
 
-from harvest.pubmed_xml import Deletion, PubmedXMLError, SkippedRecord, iter_pubmed
+from harvest.pubmed_xml import READER_VERSION, Deletion, PubmedXMLError, SkippedRecord, iter_pubmed
 from tests.conftest import FIXTURES
 
 
@@ -56,6 +56,15 @@ def test_synthetic_article_parses_to_the_whole_expected_record():
         "abstract": "BACKGROUND: Nothing here is real; Ptrend < 0.05 is made up.\n"
                     "RESULTS: The bold claim spans lines.",
         "has_abstract": True, "is_retracted": False,
+        "languages": ["eng"], "vernacular_title": None, "coi_statement": None,
+        "issn": None, "issn_type": None, "issn_linking": None, "nlm_unique_id": None, "medline_ta": None,
+        "journal_country": None, "databanks": [], "grants": [], "chemicals": [], "supplementary_concepts": [],
+        "article_ids": [{"id_type": "pubmed", "value": "99000001"},
+                        {"id_type": "doi", "value": "10.0000/fixture.1"},
+                        {"id_type": "pmc", "value": "PMC0000001"}],
+        "history": [{"status": "entrez", "date": "1998-11-21"}], "other_abstracts": [],
+        "references": [{"citation": "Not this one.", "pmid": None, "doi": "10.0000/not-mine", "pmc": None}],
+        "investigators": [], "reader_version": READER_VERSION,
     }
 
 

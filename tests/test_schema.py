@@ -17,6 +17,11 @@ CONTRACT_TABLES = {"articles", "authors", "article_authors", "mesh_terms", "arti
                    "comments_corrections", "topics", "harvest_runs", "run_articles",
                    "article_topics", "sources", "claims", "claim_evidence", "claim_verdicts",
                    "reviews"}
+# Lists read from each record (issue 15): one row per item, numbered in the record's order.
+RECORD_LIST_TABLES = ("article_databanks", "article_grants", "article_chemicals",
+                      "article_supplementary_concepts",
+                      "article_ids", "article_history", "article_other_abstracts", "article_references",
+                      "article_investigators")
 
 
 def test_contract_tables_exist_with_their_primary_keys(db):
@@ -24,6 +29,7 @@ def test_contract_tables_exist_with_their_primary_keys(db):
     assert db["articles"].pks == ["pmid"]
     assert db["article_authors"].pks == ["pmid", "position"]
     assert db["article_mesh"].pks == ["pmid", "descriptor"]
+    assert all(db[table].pks == ["pmid", "position"] for table in RECORD_LIST_TABLES)
 
 
 def test_foreign_keys_point_at_articles_and_lookups(db):
@@ -48,7 +54,7 @@ def test_foreign_keys_point_at_articles_and_lookups(db):
         ("claim_evidence", "claim_id", "claims", "id"),
         ("claim_evidence", "pmid", "articles", "pmid"),
         ("claim_verdicts", "claim_id", "claims", "id"),
-    }
+    } | {(table, "pmid", "articles", "pmid") for table in RECORD_LIST_TABLES}
 
 
 def test_wal_mode_is_on(db):
