@@ -119,7 +119,7 @@ def serve(db: Path, port: int, env: dict[str, str] | None = None) -> subprocess.
 
 
 def stop(process: subprocess.Popen) -> None:
-    """SIGTERM to `evidence serve`, which stops its uvicorn; then SIGKILL to anything it started that is left."""
+    """SIGTERM to `evidence serve`, which stops its uvicorn; then SIGKILL to whatever it left."""
     tree = descendants(process.pid)
     process.terminate()
     try:
@@ -180,7 +180,8 @@ def main() -> None:
             build_file(args.corpus, args.records, xml)
             import_s = timed("import", "--db", str(db), "--quiet", str(xml))
             link_s = timed("link", "--db", str(db), "--quiet")
-            print(f"{args.records:,} articles: import {import_s:.1f} s, link {link_s:.1f} s; {where}", flush=True)
+            print(f"{args.records:,} articles: import {import_s:.1f} s, link {link_s:.1f} s; {where}",
+                  flush=True)
             measure_pages(db, args.clients, args.seconds, measure)
     print("targets: every reviewer page p99 < 200 ms and p50 < 80 ms")
 

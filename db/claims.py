@@ -157,11 +157,12 @@ def database_state(db: Database) -> dict[str, Any]:
 def claim_reviews(db: Database, claim_id: str) -> list[dict[str, Any]]:
     """Every reviewer decision on a claim, newest first; a stance review names its study as
     `record` ("PMID 123", "local record 98000017")."""
-    return [{**row, "record": record_label(row["pmid"], bool(row.pop("is_local_id"))) if row["pmid"] else None}
-            for row in db.query(
-                "SELECT r.id, r.action, r.pmid, r.stance, r.verdict, r.note, r.actor, r.created_at, a.is_local_id "
-                "FROM reviews r LEFT JOIN articles a ON a.pmid = r.pmid WHERE r.claim_id = ? ORDER BY r.id DESC",
-                [claim_id])]
+    rows = db.query(
+        "SELECT r.id, r.action, r.pmid, r.stance, r.verdict, r.note, r.actor, r.created_at, a.is_local_id "
+        "FROM reviews r LEFT JOIN articles a ON a.pmid = r.pmid WHERE r.claim_id = ? ORDER BY r.id DESC",
+        [claim_id])
+    return [{**row, "record": record_label(row["pmid"], bool(row.pop("is_local_id")))
+             if row["pmid"] else None} for row in rows]
 
 
 def linked_evidence(db: Database, claim_ids: list[str] | None = None) -> list[dict[str, Any]]:

@@ -29,8 +29,8 @@ def article_page(conn: sqlite3.Connection, pmid: int) -> dict[str, Any] | None:
         "evidence_level, design, grade_reason, publication_types FROM articles WHERE pmid = ?", [pmid]))
     notices = [{"label": NOTICES[ref_type], "ref_pmid": ref_pmid, "source": source}
                for ref_type, ref_pmid, source in db.execute(
-                   "SELECT ref_type, ref_pmid, ref_source FROM comments_corrections WHERE pmid = ? ORDER BY position",
-                   [pmid]) if ref_type in NOTICES]
+                   "SELECT ref_type, ref_pmid, ref_source FROM comments_corrections WHERE pmid = ? "
+                   "ORDER BY position", [pmid]) if ref_type in NOTICES]
     mesh = [{"name": name, "major": bool(major), "qualifiers": json.loads(qualifiers or "[]")}
             for name, major, qualifiers in db.execute(
                 "SELECT descriptor, is_major_topic, qualifiers FROM article_mesh WHERE pmid = ? "

@@ -85,5 +85,6 @@ def _add_citations(db: Database, studies: list[dict[str, Any]]) -> None:
     for study in studies:
         record = records[study["pmid"]]
         authors = record["authors"]
-        study["citation"] = short_citation(authors[0] if authors else None, record["pub_year"], record["title"])
+        first = authors[0] if authors else None
+        study["citation"] = short_citation(first, record["pub_year"], record["title"])
         study["pubmed"] = pubmed_url(record)

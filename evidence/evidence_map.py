@@ -64,16 +64,15 @@ def evidence_map(claims, links, articles: str = "/articles/") -> dict[str, Any]:
         by_claim.setdefault(claim_id, {}).setdefault(level or 5, []).append(
             {"pmid": pmid, "stance": stance, "retracted": bool(retracted), "year": year, "title": title or "",
              "label": record_label(pmid, bool(local))})
-    rows, y = [], 40
+    rows, y, shown = [], 40, PER_CELL * MAX_ROWS
     for claim_id, quote, verdict in claims:
         levels = by_claim.get(claim_id, {})
-        shown = PER_CELL * MAX_ROWS
         height = (MAX_ROWS + 1) * DOT + 6
         marks, more = [], []
         for level in LEVEL_NAMES:
             left, studies = LABEL_WIDTH + (level - 1) * cell, levels.get(level, [])
-            marks += [_linked_mark(s, left + 8 + (i % PER_CELL) * DOT, y + 8 + (i // PER_CELL) * DOT, articles)
-                      for i, s in enumerate(studies[:shown])]
+            marks += [_linked_mark(s, left + 8 + (i % PER_CELL) * DOT, y + 8 + (i // PER_CELL) * DOT,
+                                   articles) for i, s in enumerate(studies[:shown])]
             if len(studies) > shown:
                 more.append({"x": left + 8, "y": y + MAX_ROWS * DOT + 10,
                              "text": f"and {len(studies) - shown} more: {_tally(studies[shown:])}"})
@@ -81,7 +80,7 @@ def evidence_map(claims, links, articles: str = "/articles/") -> dict[str, Any]:
                      "verdict": words(verdict) or "not linked", "y": y, "height": height,
                      "marks": Markup("").join(marks), "more": more})
         y += height
-    return {"rows": rows, "height": y + 10, "width": LABEL_WIDTH + len(LEVEL_NAMES) * cell, "shown": PER_CELL * MAX_ROWS,
+    return {"rows": rows, "height": y + 10, "width": LABEL_WIDTH + len(LEVEL_NAMES) * cell, "shown": shown,
             "columns": [{"x": LABEL_WIDTH + (level - 1) * cell, "label": f"{level} {names[1]}"}
                         for level, names in LEVEL_NAMES.items()]}
 
@@ -105,8 +104,9 @@ def year_bars(years, width: int = 1000, height: int = 160) -> dict[str, Any]:
     for i, year in enumerate(span):
         n = counts.get(year, 0)
         h = round(height * n / top, 1)
-        bars.append({"x": round(i * step, 1), "w": max(round(step - 1, 1), 1), "h": h, "y": round(height - h + 20, 1),
-                     "year": year, "n": n, "label": (year - first) % every == 0})
+        bars.append({"x": round(i * step, 1), "w": max(round(step - 1, 1), 1), "h": h,
+                     "y": round(height - h + 20, 1), "year": year, "n": n,
+                     "label": (year - first) % every == 0})
     return {"width": round(len(span) * step) + 40, "height": height + 50, "bars": bars, "step": step,
             "axis": height + 20, "empty": len(span) - len(counts)}
 
@@ -114,7 +114,8 @@ def year_bars(years, width: int = 1000, height: int = 160) -> dict[str, Any]:
 async def evidence_map_page(datasette, request) -> Response:
     database = datasette.get_database()
     articles = datasette.urls.path("/articles/")
-    pictures = await database.execute_fn(lambda conn: _kept.get(conn, "map", lambda: _pictures(conn, articles)))
+    pictures = await database.execute_fn(
+        lambda conn: _kept.get(conn, "map", lambda: _pictures(conn, articles)))
     return Response.html(await datasette.render_template("evidence_map.html", {
         **pictures, "legend": [(stance_mark(s, 8, 9), s) for s in STANCES if s != NEUTRAL],
         "retracted_mark": stance_mark(CONTRADICTS, 8, 9, hollow=True),

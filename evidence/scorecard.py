@@ -21,11 +21,18 @@ _kept = PerVersion(size=4)
 def scorecard(conn: sqlite3.Connection, chosen: dict[str, str | None]) -> dict[str, Any]:
     """Rows matching the chosen facet values, and each facet's values with their counts."""
     rows = _kept.get(conn, "rows", lambda: _read_rows(conn))
-    shown = [r for r in rows if all(value in (None, "") or r[name] == value for name, value in chosen.items())]
+    shown = [r for r in rows
+             if all(value in (None, "") or r[name] == value for name, value in chosen.items())]
     facets = [{"name": name, "chosen": chosen.get(name),
                "values": sorted({(r[name], sum(o[name] == r[name] for o in shown)) for r in shown},
                                 key=lambda item: (-item[1], str(item[0])))} for name in FACETS]
     return {"rows": shown, "total": len(rows), "facets": facets, "chosen": chosen}
+
+
+def _first_sentence(explanation: str) -> dict[str, str]:
+    """The explanation as its first sentence (the row's one line, whole once opened) and the rest."""
+    first, _, rest = explanation.partition(". ")
+    return {"summary": first + ("." if rest else ""), "rest": rest}
 
 
 def _read_rows(conn: sqlite3.Connection) -> list[dict[str, Any]]:
@@ -39,14 +46,16 @@ def _read_rows(conn: sqlite3.Connection) -> list[dict[str, Any]]:
         "SELECT claim_id, COUNT(*), created_at, actor, MAX(id) FROM reviews GROUP BY claim_id")}
     rows = []
     for claim_id, quote, source, category, verdict, explanation, review_id, reviews_seen in conn.execute(
-            "SELECT c.id, c.quote, c.source_id, c.category, v.verdict, v.explanation, v.review_id, v.reviews_seen "
+            "SELECT c.id, c.quote, c.source_id, c.category, v.verdict, v.explanation, v.review_id, "
+            "v.reviews_seen "
             "FROM claims c LEFT JOIN claim_verdicts v ON v.claim_id = c.id WHERE c.in_registry = 1"):
         n, latest, actor, newest = reviews.get(claim_id, (0, None, None, None))
         rows.append({
             "id": claim_id, "quote": quote, "source": source, "category": category, "verdict": verdict,
             "pending": bool(newest and newest > (reviews_seen or 0)),
-            "explanation": explanation or "", "summary": (explanation or "").split(". ")[0],
-            "counts": {stance: sorted(counts.get(claim_id, {}).get(stance, {}).items()) for stance in STANCES},
+            **_first_sentence(explanation or ""),
+            "counts": {stance: sorted(counts.get(claim_id, {}).get(stance, {}).items())
+                       for stance in STANCES},
             "reviews": n, "last_review": latest, "last_reviewer": actor,
             "review_state": SET_BY_REVIEWER if review_id else REVIEWED if n else NOT_REVIEWED})
     order = {verdict: i for i, verdict in enumerate(SEVERITY)}

@@ -48,7 +48,8 @@ SECURITY_HEADERS = [
 ]
 _SECURITY_HEADER_NAMES = {name for name, _ in SECURITY_HEADERS}
 OPEN_WITHOUT_LOGIN = ("/-/login", "/favicon.ico")
-OPEN_FOLDERS_WITHOUT_LOGIN = ("/-/static/", "/-/static-plugins/", f"/{STATIC_MOUNT}/")  # the sign-in page's CSS
+# The sign-in page's CSS.
+OPEN_FOLDERS_WITHOUT_LOGIN = ("/-/static/", "/-/static-plugins/", f"/{STATIC_MOUNT}/")
 NOT_OFFERED = ("/-/password-tool",)
 
 
@@ -125,7 +126,8 @@ def _sign_in_required(datasette: Datasette, path: str, back: str) -> Response:
                                "login": login}, status=403)
     page = (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Sign in required</title>'
             f'</head><body><h1>Sign in required</h1><p>This site is open to signed-in reviewers only. '
-            f'<a href="{escape(sign_in_url(datasette, back))}">Sign in</a> and you will come back to this page.'
+            f'<a href="{escape(sign_in_url(datasette, back))}">Sign in</a> '
+            f'and you will come back to this page.'
             f'</p></body></html>')
     return Response.html(page, status=403)
 

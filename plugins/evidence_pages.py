@@ -39,9 +39,10 @@ from evidence.serving import REVIEWER, STATIC_MOUNT
 from evidence.signin import sign_in_url
 
 # What every template may use, from the vocabulary's one home in claims/ and db/.
-VOCABULARY = {"stances": STANCES, "verdicts": VERDICTS, "colours": STANCE_COLOURS, "headings": STANCE_HEADINGS,
-              "badge": verdict_badge, "level_name": level_name, "record_label": record_label,
-              "abstract_html": abstract_html, "figure_tolerance": f"{FIGURE_TOLERANCE:.0%}"}
+VOCABULARY = {"stances": STANCES, "verdicts": VERDICTS, "colours": STANCE_COLOURS,
+              "headings": STANCE_HEADINGS, "badge": verdict_badge, "level_name": level_name,
+              "record_label": record_label, "abstract_html": abstract_html,
+              "figure_tolerance": f"{FIGURE_TOLERANCE:.0%}"}
 
 
 KEPT = PerVersion()  # the pages' data, until the evidence changes
@@ -74,15 +75,25 @@ async def claim_view(datasette, request) -> Response:
             return Response.redirect(f"{here}?done={review.action}&review={review_id}#{review.anchor}")
     show_all = request.args.get("all") == "1"
     page = await database.execute_fn(
-        lambda conn: KEPT.get(conn, ("claim", claim_id, show_all), lambda: claim_page(conn, claim_id, show_all)))
+        lambda conn: KEPT.get(conn, ("claim", claim_id, show_all),
+                              lambda: claim_page(conn, claim_id, show_all)))
     if page is None:
         raise NotFound(f"No claim {claim_id!r}: the scorecard lists every claim.")
-    done, review_id = request.args.get("done"), request.args.get("review", "")
-    confirmation = (f"{DONE[done]} (review #{review_id}). The verdict shows as pending until it is recomputed, "
-                    "usually within seconds; reload to see it." if done in DONE and review_id.isdigit() else None)
+    confirmation = _confirmation(request.args.get("done"), request.args.get("review", ""), page["reviews"])
     return await _render(datasette, request, "claim.html", {
-        **page, "here": here, "can_review": _is_reviewer(request.actor), "sign_in": sign_in_url(datasette, here),
+        **page, "here": here, "can_review": _is_reviewer(request.actor),
+        "sign_in": sign_in_url(datasette, here),
         "confirmation": confirmation, "refusal": refusal}, status=400 if refusal else 200)
+
+
+def _confirmation(done: str | None, review_id: str, reviews: list[dict]) -> dict | None:
+    """What to say where the reviewer comes back to (the study or the verdict) after a review."""
+    review = next((r for r in reviews if str(r["id"]) == review_id), None)
+    if done not in DONE or review is None:
+        return None
+    return {"at": f"study-{review['pmid']}" if review["pmid"] else "verdict",
+            "text": f"{DONE[done]} (review #{review_id}). The verdict shows as pending until it is "
+                    "recomputed, usually within seconds; reload to see it."}
 
 
 async def article_view(datasette, request) -> Response:
@@ -97,8 +108,8 @@ async def article_view(datasette, request) -> Response:
 async def scorecard_view(datasette, request) -> Response:
     chosen = {name: request.args.get(name) for name in ("verdict", "category", "source", "review_state")}
     page = await datasette.get_database().execute_fn(lambda conn: scorecard(conn, chosen))
-    return await _render(datasette, request, "scorecard.html", {**page, "database_url": datasette.urls.database(
-        datasette.get_database().name)})
+    database_url = datasette.urls.database(datasette.get_database().name)
+    return await _render(datasette, request, "scorecard.html", {**page, "database_url": database_url})
 
 
 async def search_view(datasette, request) -> Response:
@@ -107,10 +118,12 @@ async def search_view(datasette, request) -> Response:
     database = datasette.get_database()
     sql = (await datasette.get_canned_query(database.name, "search", request.actor))["sql"]
     rows = await database.execute_fn(
-        lambda conn: KEPT.get(conn, ("search", words), lambda: [dict(row) for row in conn.execute(sql, {"q": words})])
+        lambda conn: KEPT.get(conn, ("search", words),
+                              lambda: [dict(row) for row in conn.execute(sql, {"q": words})])
     ) if words.strip() else []
     return await _render(datasette, request, "search.html", {
-        "q": words, "rows": rows, "marked": marked_snippet, "database_url": datasette.urls.database(database.name)})
+        "q": words, "rows": rows, "marked": marked_snippet,
+        "database_url": datasette.urls.database(database.name)})
 
 
 @hookimpl

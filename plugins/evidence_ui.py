@@ -18,6 +18,7 @@ import json
 import re
 
 from datasette import hookimpl
+from jinja2 import BaseLoader
 from markupsafe import Markup
 
 from db.articles import record_label
@@ -60,7 +61,8 @@ def search_terms(text: str | None) -> str:
 @hookimpl
 def prepare_connection(conn):
     conn.create_function("search_terms", 1, search_terms, deterministic=True)
-    conn.create_function("record_label", 2, lambda pmid, local: record_label(pmid, bool(local)), deterministic=True)
+    conn.create_function("record_label", 2, lambda pmid, local: record_label(pmid, bool(local)),
+                         deterministic=True)
 
 
 @hookimpl
@@ -103,6 +105,26 @@ def asgi_wrapper(datasette):
     return wrap
 
 
+class _LockInWords(BaseLoader):
+    """Datasette's templates mark reviewers-only queries and tables with a lock emoji, which
+    browsers without an emoji font draw as an empty box: say it in words instead."""
+
+    def __init__(self, loader: BaseLoader):
+        self.loader = loader
+
+    def get_source(self, environment, template):
+        source, filename, uptodate = self.loader.get_source(environment, template)
+        return source.replace(" 🔒", ' <small class="private">(reviewers only)</small>'), filename, uptodate
+
+    def list_templates(self):
+        return self.loader.list_templates()
+
+
+@hookimpl
+def prepare_jinja2_environment(env):
+    env.loader = _LockInWords(env.loader)
+
+
 @hookimpl
 def register_routes():
     return [(r"^/-/evidence-map$", evidence_map_page), (r"^/audits/(?P<audit_id>[0-9]{1,18})$", audit_report)]
@@ -111,5 +133,6 @@ def register_routes():
 @hookimpl
 def menu_links(datasette):
     return [{"href": datasette.urls.path(path), "label": label} for path, label in (
-        ("/scorecard", "Claim scorecard"), ("/search", "Search the literature"), ("/-/evidence-map", "Evidence map"),
+        ("/scorecard", "Claim scorecard"), ("/search", "Search the literature"),
+        ("/-/evidence-map", "Evidence map"),
         ("/how-to-read", "How to read this"))]

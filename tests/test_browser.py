@@ -173,9 +173,10 @@ def test_the_evidence_map_and_how_to_read_render(server, page):
     shoot(page, "9-how-to-read")
 
 
-@pytest.mark.parametrize("path", ["/", "/scorecard", "/claims/no_side_effects", "/articles/99100001",
-                                  "/-/evidence-map", "/how-to-read", "/search?q=ketamine", "/evidence/search?q=ketamine",
-                                  "/evidence/articles", "/evidence/new_evidence.atom", "/evidence/scorecard.json"])
+@pytest.mark.parametrize("path", [
+    "/", "/scorecard", "/claims/no_side_effects", "/articles/99100001", "/-/evidence-map", "/how-to-read",
+    "/search?q=ketamine", "/evidence/search?q=ketamine", "/evidence/articles", "/evidence/new_evidence.atom",
+    "/evidence/scorecard.json"])
 def test_an_anonymous_visitor_of_a_closed_site_gets_sign_in_on_every_route(closed_server, page, path):
     response = page.goto(f"{closed_server}{path}")
     assert response.status == 403

@@ -129,7 +129,8 @@ def test_facets_and_full_text_search_work(served):
     ("dissociation", ["PMID 99100001"]), ("Dissociation AND nausea", ["PMID 99100001"]),
     ('"vivid dreams"', ["PMID 99100002"]), ("dissociation OR dizziness", ["PMID 99100001", "PMID 99100002"]),
     ("", []), ('NEAR(x "', []),
-    ("ketamine AND (", ["PMID 99100001", "PMID 99100002", "PMID 99100004"]),  # the stray parenthesis is no word
+    # the stray parenthesis is no word
+    ("ketamine AND (", ["PMID 99100001", "PMID 99100002", "PMID 99100004"]),
 ])
 def test_search_takes_any_words_without_syntax_errors(served, words, found):
     response = get(served, f"/evidence/search.json?_shape=array&q={quote(words)}")

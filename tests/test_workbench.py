@@ -31,7 +31,9 @@ LOCAL = 99100901
 REVIEWER = {"id": "alice", "roles": ["reviewer"]}
 # A local number written as a PubMed ID, in any of the ways a page or an output could.
 AS_PMID = re.compile(rf"PMID:? ?{LOCAL}|pubmed\.ncbi\.nlm\.nih\.gov/{LOCAL}|\"pmid\": ?{LOCAL}|pmid:{LOCAL}")
-BAD_PLURALS = re.compile(r"\b1 (studies|claims|articles|reviews|records)\b|\bstudys\b|analysiss|\b[02-9] study\b")
+BAD_PLURALS = re.compile(
+    r"\b1 (studies|claims|articles|reviews|records)\b|\bstudys\b|analysiss|\b[02-9] study\b")
+PAGE = Path(__file__).parent.parent / "claims" / "sources" / "clinic-page-ketamine-for-migraines.txt"
 
 
 def run(coroutine):
@@ -41,13 +43,12 @@ def run(coroutine):
 @pytest.fixture(scope="module")
 def linked_db(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("workbench") / "evidence.db"
-    for args in (["import", str(FIXTURES / "serve_records.xml"), str(FIXTURES / "local_record.xml")], ["link"]):
+    records = [str(FIXTURES / "serve_records.xml"), str(FIXTURES / "local_record.xml")]
+    for args in (["import", *records], ["link"]):
         subprocess.run(EVIDENCE + args + ["--db", str(path), "--quiet"], check=True, capture_output=True)
     db = open_db(path)
-    audit = json.loads(subprocess.run(
-        EVIDENCE + ["audit", str(Path(__file__).parent.parent / "claims" / "sources" /
-                                 "clinic-page-ketamine-for-migraines.txt"), "--format", "json", "--db", str(path),
-                    "--quiet"], capture_output=True, text=True).stdout)
+    audit = json.loads(subprocess.run(EVIDENCE + ["audit", str(PAGE), "--format", "json", "--db", str(path),
+                                                  "--quiet"], capture_output=True, text=True).stdout)
     save_audit(db, audit, "tester@host", None, False)
     db.close()
     return path
@@ -104,8 +105,8 @@ def test_candidates_left_neutral_are_listed_on_the_claim_page(served):
 
 
 def test_a_reviewer_overturns_a_stance_from_the_claim_page_and_returns_to_the_study(served):
-    response = post_on_claim(served, "no_side_effects", {"action": "overturn_stance", "pmid": "99100001",
-                                                          "stance": "neutral", "note": "fixture"}, signed_in(served))
+    overturn = {"action": "overturn_stance", "pmid": "99100001", "stance": "neutral", "note": "fixture"}
+    response = post_on_claim(served, "no_side_effects", overturn, signed_in(served))
     assert response.status_code == 302
     assert re.fullmatch(r"/claims/no_side_effects\?done=overturn_stance&review=\d+#study-99100001",
                         response.headers["location"])
@@ -124,7 +125,8 @@ def test_a_reviewer_sets_the_verdict_and_adds_a_note_from_the_claim_page(served)
     verdict = post_on_claim(served, "no_side_effects", {"action": "override_verdict", "verdict": "mixed",
                                                         "note": "Only mild events"}, cookies)
     assert verdict.headers["location"].endswith("#verdict")
-    post_on_claim(served, "no_side_effects", {"action": "note", "note": "Ask the clinic for its source"}, cookies)
+    note = {"action": "note", "note": "Ask the clinic for its source"}
+    post_on_claim(served, "no_side_effects", note, cookies)
     applied(served)
     page = get(served, "/claims/no_side_effects").text
     assert ">mixed</span>" in page and "Set by a reviewer" in page
@@ -148,7 +150,8 @@ def test_an_anonymous_review_click_leads_to_sign_in_and_back_to_the_claim(served
     page = get(served, "/claims/no_side_effects")
     assert 'href="/-/login?next=%2Fclaims%2Fno_side_effects">Sign in to review</a>' in page.text
     # A reviewer whose session ended meanwhile: the page's form, no longer signed in.
-    response = post_on_claim(served, "no_side_effects", {"action": "note", "note": "x"}, {}, form_page="/-/login")
+    note = {"action": "note", "note": "x"}
+    response = post_on_claim(served, "no_side_effects", note, {}, form_page="/-/login")
     assert response.status_code == 302
     assert response.headers["location"] == "/-/login?next=%2Fclaims%2Fno_side_effects"
     assert open_db(served.databases["evidence"].path)["reviews"].count == 0
@@ -158,7 +161,8 @@ def test_sign_in_returns_to_the_page_it_was_asked_from_and_never_to_another_site
     from evidence.signin import return_to
 
     assert return_to("/claims/no_side_effects") == "/claims/no_side_effects"
-    for elsewhere in ("https://evil.example/", "//evil.example/", "/\\evil.example", "/x\r\nSet-Cookie: a=b", None):
+    others = ["https://evil.example/", "//evil.example/", "/\\evil.example", "/x\r\nSet-Cookie: a=b", None]
+    for elsewhere in others:
         assert return_to(elsewhere) == "/"
 
 
@@ -205,7 +209,8 @@ def test_no_page_or_output_calls_a_local_record_a_pmid(served, linked_db, tmp_pa
              "/search?q=dizziness", "/evidence/search?q=dizziness", "/evidence/search.json?q=dizziness",
              "/evidence/search.csv?q=dizziness",
              "/evidence/adverse_events", "/evidence/adverse_events.json", "/evidence/adverse_events.csv",
-             "/evidence/evidence_for_claim?claim=no_side_effects", "/evidence/evidence_for_claim.csv?claim=no_side_effects",
+             "/evidence/evidence_for_claim?claim=no_side_effects",
+             "/evidence/evidence_for_claim.csv?claim=no_side_effects",
              "/evidence/new_evidence?since=2000-01-01", "/evidence/new_evidence.atom?since=2000-01-01",
              "/evidence/retracted_or_corrected.json", "/evidence/audits", "/audits/1"]
     outputs = {path: get(served, path) for path in pages}
@@ -221,10 +226,8 @@ def test_no_page_or_output_calls_a_local_record_a_pmid(served, linked_db, tmp_pa
                                      text=True).stdout,
     }
     for fmt in ("json", "md", "html"):
-        texts[f"audit {fmt}"] = subprocess.run(
-            EVIDENCE + ["audit", str(Path(__file__).parent.parent / "claims" / "sources" /
-                                     "clinic-page-ketamine-for-migraines.txt"), "--format", fmt, "--quiet"] + db,
-            capture_output=True, text=True).stdout
+        audit = EVIDENCE + ["audit", str(PAGE), "--format", fmt, "--quiet"] + db
+        texts[f"audit {fmt}"] = subprocess.run(audit, capture_output=True, text=True).stdout
     for name, text in texts.items():
         assert str(LOCAL) in text, name
         assert not AS_PMID.search(text), (name, AS_PMID.search(text))
@@ -302,3 +305,9 @@ def test_the_atom_feed_answers_with_local_records(served):
     assert feed.status_code == 200
     assert f"/articles/{LOCAL}" in feed.text
     assert f"tag:evidence-tracker,2026:local:{LOCAL}" in feed.text
+
+
+def test_reviewers_only_queries_are_marked_in_words_not_with_a_lock_emoji(served):
+    text = get(served, "/evidence", cookies=signed_in(served)).text
+    assert "Reviewer: overturn a stance</a> <small class=\"private\">(reviewers only)</small>" in text
+    assert "🔒" not in text
