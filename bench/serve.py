@@ -34,6 +34,7 @@ import time
 from pathlib import Path
 
 import httpx
+from itsdangerous import URLSafeSerializer
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -46,6 +47,8 @@ from link import EVIDENCE, timed  # noqa: E402
 from tests.server import alive, descendants  # noqa: E402
 
 # Page name -> path; {db} is the database's name in URLs, {pmid} an article linked to the claim.
+# Each is measured for a visitor; the HTML ones (the reviewer's pages) also for a signed-in reviewer,
+# whose pages carry the review controls and are never the same for two people.
 PAGES = {
     "scorecard (HTML)": "/scorecard",
     "scorecard (JSON)": "/{db}/scorecard.json?_shape=array",
@@ -63,12 +66,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-async def load(base: str, path: str, clients: int, seconds: float) -> tuple[list[float], int]:
+async def load(base: str, path: str, clients: int, seconds: float, cookie: str) -> tuple[list[float], int]:
     latencies: list[float] = []
     errors = 0
     deadline = time.perf_counter() + seconds
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base, timeout=10, limits=limits) as client:
+    headers = {"Cookie": cookie} if cookie else {}
+    async with httpx.AsyncClient(base_url=base, timeout=10, limits=limits, headers=headers) as client:
         async def one_client() -> None:
             nonlocal errors
             while time.perf_counter() < deadline:
@@ -80,14 +84,17 @@ async def load(base: str, path: str, clients: int, seconds: float) -> tuple[list
     return latencies, errors
 
 
+SECRET = "bench"  # the server's DATASETTE_SECRET, so that the benchmark can sign a reviewer in
 _WRK_UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0}
 
 
-def wrk(base: str, path: str, clients: int, seconds: float) -> tuple[float, float, float, int]:
+def wrk(base: str, path: str, clients: int, seconds: float,
+        cookie: str = "") -> tuple[float, float, float, int]:
     """requests/s, p50 and p99 in seconds (NaN when wrk prints none: no request finished), and
     the answers that failed (non-2xx, timeouts and socket errors), as wrk measures them."""
+    headers = ["-H", f"Cookie: {cookie}"] if cookie else []
     out = subprocess.run(["wrk", "-t2", f"-c{clients}", f"-d{seconds:.0f}s", "--timeout", "10s", "--latency",
-                          base + path], capture_output=True, text=True, check=True).stdout
+                          *headers, base + path], capture_output=True, text=True, check=True).stdout
     found = re.findall(r"^\s+(50|99)(?:\.0+)?%\s+([\d.]+)(us|ms|s)$", out, re.M)
     quantile = {q: float(v) * _WRK_UNITS[u] for q, v, u in found}
     failed = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
@@ -97,8 +104,11 @@ def wrk(base: str, path: str, clients: int, seconds: float) -> tuple[float, floa
             failed)
 
 
-def python_client(base: str, path: str, clients: int, seconds: float) -> tuple[float, float, float, int]:
-    latencies, errors = asyncio.run(load(base, path, clients, seconds))
+def python_client(base: str, path: str, clients: int, seconds: float,
+                  cookie: str = "") -> tuple[float, float, float, int]:
+    latencies, errors = asyncio.run(load(base, path, clients, seconds, cookie))
+    if len(latencies) < 2:
+        return len(latencies) / seconds, math.nan, math.nan, errors
     cuts = statistics.quantiles(latencies, n=100)
     return len(latencies) / seconds, cuts[49], cuts[98], errors
 
@@ -108,7 +118,7 @@ def serve(db: Path, port: int, env: dict[str, str] | None = None) -> subprocess.
     process = subprocess.Popen([*EVIDENCE, "serve", "--db", str(db), "--port", str(port)], cwd=HERE.parent,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                                start_new_session=True,
-                               env={**os.environ, "DATASETTE_SECRET": "bench", **(env or {})})
+                               env={**os.environ, "DATASETTE_SECRET": SECRET, **(env or {})})
     for line in process.stderr:
         if line.startswith("Serving "):
             process.log = []  # what the server says from now on (read, so that it never blocks)
@@ -145,12 +155,17 @@ def _linked_article(db: Path) -> int:
 def measure_pages(db: Path, clients: int, seconds: float, measure) -> None:
     port = _free_port()
     paths = {name: path.format(db=db.stem, pmid=_linked_article(db)) for name, path in PAGES.items()}
+    signed = URLSafeSerializer(SECRET, "actor").dumps({"a": {"id": "bench", "roles": ["reviewer"]}})
+    reviewer = f"ds_actor={signed}"
+    runs = [(name, "visitor", path, "") for name, path in paths.items()]
+    runs += [(name, "reviewer", path, reviewer) for name, path in paths.items() if "(HTML)" in name]
     process = serve(db, port)
     try:
-        print(f"{'page':<26}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'failed':>8}")
-        for name, path in paths.items():
-            rate, p50, p99, failed = measure(f"http://127.0.0.1:{port}", path, clients, seconds)
-            print(f"{name:<26}{rate:>8.1f}{p50 * 1000:>9.1f}{p99 * 1000:>9.1f}{failed:>8}", flush=True)
+        print(f"{'page':<26}{'as':<10}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'failed':>8}")
+        for name, who, path, cookie in runs:
+            rate, p50, p99, failed = measure(f"http://127.0.0.1:{port}", path, clients, seconds, cookie)
+            print(f"{name:<26}{who:<10}{rate:>8.1f}{p50 * 1000:>9.1f}{p99 * 1000:>9.1f}{failed:>8}",
+                  flush=True)
     finally:
         stop(process)
 
