@@ -11,7 +11,8 @@ The server is always stopped, with every process it started, whatever happens.
 Targets (issue #14): every reviewer page (scorecard, claim, article, search, map) p99 under
 200 ms and p50 under 80 ms.
 
-    python bench/serve.py [--records 100000] [--clients 16] [--seconds 30] [--client wrk|python] [--db PATH]
+    python bench/serve.py [--records 100000] [--clients 16] [--seconds 30] [--client wrk|python]
+                          [--db PATH] [--pages WORDS]
 """
 
 from __future__ import annotations
@@ -152,9 +153,10 @@ def _linked_article(db: Path) -> int:
                             "AND stance != 'neutral' ORDER BY level LIMIT 1").fetchone()[0]
 
 
-def measure_pages(db: Path, clients: int, seconds: float, measure) -> None:
+def measure_pages(db: Path, clients: int, seconds: float, measure, only: str = "") -> None:
     port = _free_port()
-    paths = {name: path.format(db=db.stem, pmid=_linked_article(db)) for name, path in PAGES.items()}
+    paths = {name: path.format(db=db.stem, pmid=_linked_article(db)) for name, path in PAGES.items()
+             if only in name}
     signed = URLSafeSerializer(SECRET, "actor").dumps({"a": {"id": "bench", "roles": ["reviewer"]}})
     reviewer = f"ds_actor={signed}"
     runs = [(name, "visitor", path, "") for name, path in paths.items()]
@@ -177,6 +179,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--db", type=Path, help="measure this linked database instead of building one")
+    parser.add_argument("--pages", default="", metavar="WORDS", help="only pages whose name contains WORDS")
     parser.add_argument("--client", choices=["wrk", "python"],
                         default="wrk" if shutil.which("wrk") else "python")
     args = parser.parse_args()
@@ -186,7 +189,7 @@ def main() -> None:
         if not args.db.is_file():
             sys.exit(f"no database at {args.db}")
         print(f"{args.db}: {where}", flush=True)
-        measure_pages(args.db, args.clients, args.seconds, measure)
+        measure_pages(args.db, args.clients, args.seconds, measure, args.pages)
     else:
         if not (args.corpus / "pubmed.xml").exists():
             sys.exit(f"no corpus at {args.corpus}: pass --corpus")
@@ -197,7 +200,7 @@ def main() -> None:
             link_s = timed("link", "--db", str(db), "--quiet")
             print(f"{args.records:,} articles: import {import_s:.1f} s, link {link_s:.1f} s; {where}",
                   flush=True)
-            measure_pages(db, args.clients, args.seconds, measure)
+            measure_pages(db, args.clients, args.seconds, measure, args.pages)
     print("targets: every reviewer page p99 < 200 ms and p50 < 80 ms")
 
 

@@ -20,7 +20,7 @@ from db.claims import claim_reviews
 from evidence.display import STANCES
 
 SHOWN = 10  # studies shown per stance, strongest first
-SHOWN_NEUTRAL = 25  # neutral candidates listed (no abstracts)
+SHOWN_NEUTRAL = 10  # neutral candidates listed (no abstracts)
 CONTEXT_CHARS = 280  # page text shown before and after the quote
 
 

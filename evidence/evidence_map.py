@@ -21,7 +21,8 @@ from evidence.cache import PerVersion
 from evidence.display import STANCES, stance_mark, words
 
 LABEL_WIDTH, PER_CELL, DOT = 300, 12, 14
-MAX_ROWS = 2  # rows of marks per cell; a fuller cell says how many more it holds
+MAX_ROWS = 1  # rows of marks per cell; a fuller cell says how many more it holds
+TITLE_CHARS = 60  # of an article's title in its mark's tooltip
 QUOTE_CHARS = 44
 _kept = PerVersion(size=4)
 
@@ -50,7 +51,8 @@ def short_quote(quote: str) -> str:
 
 def _linked_mark(study: dict[str, Any], x: float, y: float, articles: str) -> Markup:
     """One study's mark, linked to its article's page, with what it is as its tooltip."""
-    title = (f"{study['title']} ({study['year'] or 'n.d.'}; {study['label']}): {study['stance']}"
+    name = study["title"] if len(study["title"]) <= TITLE_CHARS else study["title"][:TITLE_CHARS] + "…"
+    title = (f"{name} ({study['year'] or 'n.d.'}; {study['label']}): {study['stance']}"
              + (", RETRACTED" if study["retracted"] else ""))
     return Markup('<a href="{}{}"><title>{}</title>{}</a>').format(
         articles, study["pmid"], title, stance_mark(study["stance"], x, y, study["retracted"]))

@@ -5,13 +5,17 @@
   place on the page with a confirmation).
 - `/articles/<id>`: one record cited in full, with every claim it bears on.
 - `/scorecard`: every claim on one laptop screen or two, with facets.
+- `/search`: the ranked search with matched words marked, each result opening its article.
 - Refusals (403) say what to do and offer sign-in, never a permission's internal name.
 
-The data comes from `evidence/claim_page.py`, `article_page.py` and `scorecard.py`; this
-file only routes, checks who may write, and renders.
+The data comes from `evidence/claim_page.py`, `article_page.py` and `scorecard.py` (kept
+until the evidence changes, `evidence/cache.py`); this file only routes, checks who may
+write, and renders.
 """
 
 from __future__ import annotations
+
+from urllib.parse import quote
 
 from datasette import hookimpl
 from datasette.utils import actor_matches_allow
@@ -59,7 +63,7 @@ async def _render(datasette, request, template: str, context: dict, status: int 
 
 async def claim_view(datasette, request) -> Response:
     claim_id = request.url_vars["claim_id"]
-    here = datasette.urls.path(f"/claims/{claim_id}")
+    here = datasette.urls.path(f"/claims/{quote(claim_id, safe='')}")
     database = datasette.get_database()
     refusal = None
     if request.method == "POST":
