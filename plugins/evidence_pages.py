@@ -22,32 +22,15 @@ from datasette.utils import actor_matches_allow
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup
 
-from claims.judge import FIGURE_TOLERANCE
-from claims.verdict import VERDICTS
-from db.articles import record_label
 from evidence.article_page import article_page
 from evidence.cache import PerVersion
 from evidence.claim_page import claim_page
-from evidence.display import (
-    STANCE_COLOURS,
-    STANCE_HEADINGS,
-    STANCES,
-    abstract_html,
-    level_name,
-    marked_snippet,
-    verdict_badge,
-)
+from evidence.display import marked_snippet
+from evidence.fragments import CSRF_TOKEN, VOCABULARY, for_request, fragment
 from evidence.reviewing import DONE, Refused, read_form, store
-from evidence.scorecard import scorecard
+from evidence.scorecard import FACETS, scorecard
 from evidence.serving import REVIEWER, STATIC_MOUNT
 from evidence.signin import sign_in_url
-
-# What every template may use, from the vocabulary's one home in claims/ and db/.
-VOCABULARY = {"stances": STANCES, "verdicts": VERDICTS, "colours": STANCE_COLOURS,
-              "headings": STANCE_HEADINGS, "badge": verdict_badge, "level_name": level_name,
-              "record_label": record_label, "abstract_html": abstract_html,
-              "figure_tolerance": f"{FIGURE_TOLERANCE:.0%}"}
-
 
 KEPT = PerVersion()  # the pages' data, until the evidence changes
 
@@ -77,27 +60,36 @@ async def claim_view(datasette, request) -> Response:
         else:
             datasette.evidence_site.refresher.poke()
             return Response.redirect(f"{here}?done={review.action}&review={review_id}#{review.anchor}")
-    show_all = request.args.get("all") == "1"
+    show_all, can_review = request.args.get("all") == "1", _is_reviewer(request.actor)
+    base, sign_in = datasette.urls.path("/"), sign_in_url(datasette, here)
+
+    def drawn(conn) -> dict | None:
+        page = claim_page(conn, claim_id, show_all)
+        if page is None:
+            return None
+        return {"claim": page["claim"], "reviews": page["reviews"], "body": fragment(
+            "claim_body.html", **page, here=here, base=base, sign_in=sign_in, can_review=can_review,
+            csrftoken=CSRF_TOKEN)}
+
     page = await database.execute_fn(
-        lambda conn: KEPT.get(conn, ("claim", claim_id, show_all),
-                              lambda: claim_page(conn, claim_id, show_all)))
+        lambda conn: KEPT.get(conn, ("claim", claim_id, show_all, can_review), lambda: drawn(conn)))
     if page is None:
         raise NotFound(f"No claim {claim_id!r}: the scorecard lists every claim.")
     confirmation = _confirmation(request.args.get("done"), request.args.get("review", ""), page["reviews"])
+    body = for_request(page["body"], request.scope["csrftoken"]() if can_review else "", confirmation)
     return await _render(datasette, request, "claim.html", {
-        **page, "here": here, "can_review": _is_reviewer(request.actor),
-        "sign_in": sign_in_url(datasette, here),
-        "confirmation": confirmation, "refusal": refusal}, status=400 if refusal else 200)
+        "claim": page["claim"], "body": body, "refusal": refusal}, status=400 if refusal else 200)
 
 
-def _confirmation(done: str | None, review_id: str, reviews: list[dict]) -> dict | None:
+def _confirmation(done: str | None, review_id: str, reviews: list[dict]) -> dict[str, Markup]:
     """What to say where the reviewer comes back to (the study or the verdict) after a review."""
     review = next((r for r in reviews if str(r["id"]) == review_id), None)
     if done not in DONE or review is None:
-        return None
-    return {"at": f"study-{review['pmid']}" if review["pmid"] else "verdict",
-            "text": f"{DONE[done]} (review #{review_id}). The verdict shows as pending until it is "
-                    "recomputed, usually within seconds; reload to see it."}
+        return {}
+    at = f"confirmation:study-{review['pmid']}" if review["pmid"] else "confirmation:verdict"
+    return {at: Markup('<p class="confirmation" role="status">{} (review #{}). The verdict shows as pending '
+                       'until it is recomputed, usually within seconds; reload to see it.</p>').format(
+        DONE[done], review_id)}
 
 
 async def article_view(datasette, request) -> Response:
@@ -110,8 +102,16 @@ async def article_view(datasette, request) -> Response:
 
 
 async def scorecard_view(datasette, request) -> Response:
-    chosen = {name: request.args.get(name) for name in ("verdict", "category", "source", "review_state")}
-    page = await datasette.get_database().execute_fn(lambda conn: scorecard(conn, chosen))
+    chosen = {name: request.args.get(name) or None for name in FACETS}
+    base = datasette.urls.path("/")
+
+    def drawn(conn) -> dict:
+        page = scorecard(conn, chosen)
+        return {"shown": len(page["rows"]), "total": page["total"],
+                "body": fragment("scorecard_body.html", **page, base=base)}
+
+    page = await datasette.get_database().execute_fn(
+        lambda conn: KEPT.get(conn, ("scorecard", *chosen.values()), lambda: drawn(conn)))
     database_url = datasette.urls.database(datasette.get_database().name)
     return await _render(datasette, request, "scorecard.html", {**page, "database_url": database_url})
 
