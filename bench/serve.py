@@ -153,6 +153,13 @@ def _linked_article(db: Path) -> int:
                             "AND stance != 'neutral' ORDER BY level LIMIT 1").fetchone()[0]
 
 
+def warm_up(base: str, path: str, clients: int, cookie: str) -> None:
+    """Bring each worker's kept results up to date first: what a page keeps is computed once per
+    data version and worker. A connection each, so that every worker gets some."""
+    for _ in range(clients):
+        httpx.get(base + path, timeout=60, headers={"Cookie": cookie} if cookie else {})
+
+
 def measure_pages(db: Path, clients: int, seconds: float, measure, only: str = "") -> None:
     port = _free_port()
     paths = {name: path.format(db=db.stem, pmid=_linked_article(db)) for name, path in PAGES.items()
@@ -165,6 +172,7 @@ def measure_pages(db: Path, clients: int, seconds: float, measure, only: str = "
     try:
         print(f"{'page':<26}{'as':<10}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'failed':>8}")
         for name, who, path, cookie in runs:
+            warm_up(f"http://127.0.0.1:{port}", path, clients, cookie)
             rate, p50, p99, failed = measure(f"http://127.0.0.1:{port}", path, clients, seconds, cookie)
             print(f"{name:<26}{who:<10}{rate:>8.1f}{p50 * 1000:>9.1f}{p99 * 1000:>9.1f}{failed:>8}",
                   flush=True)
