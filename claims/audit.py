@@ -58,6 +58,11 @@ def audit(db: Database, page: Page, registry: list[dict[str, Any]],
             "database": database_state(db), "claims": claims}
 
 
+def _identifier(evidence: dict[str, Any]) -> dict[str, Any]:
+    """A PubMed record's `pmid`, or a local record's `local_record`: never a local number as a PMID."""
+    return {"local_record": evidence["pmid"]} if evidence["is_local_id"] else {"pmid": evidence["pmid"]}
+
+
 def _audit_claim(db: Database, text: str, found, registry: list[dict[str, Any]], topic: str | None) -> dict[str, Any]:
     check = check_text(db, found.text, registry, topic)
     counted = [e for e in check.evidence if e["stance"] != "neutral" and not e["is_retracted"]]
@@ -72,7 +77,7 @@ def _audit_claim(db: Database, text: str, found, registry: list[dict[str, Any]],
         "registry_id": check.registry_id, "registry_quote": registered["quote"] if registered else None,
         "verdict": check.verdict, "auto_verdict": check.auto_verdict, "explanation": check.explanation,
         "evidence": [{
-            "pmid": e["pmid"], "stance": e["stance"], "level": e["level"], "design": e["design"],
+            **_identifier(e), "stance": e["stance"], "level": e["level"], "design": e["design"],
             "year": e["year"], "citation": vancouver(records[e["pmid"]]), "short_citation": e["citation"],
             "url": pubmed_url(records[e["pmid"]]), "rationale": e["rationale"],
             "reviewed": e["review_id"] is not None,

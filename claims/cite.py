@@ -36,6 +36,11 @@ def _vancouver_name(author: dict[str, Any]) -> str:
     return author.get("collective_name") or author.get("name") or ""
 
 
+def author_names(record: dict[str, Any]) -> list[str]:
+    """Every author as Vancouver writes one ("Smith AB", "GBD 2016 Headache Collaborators")."""
+    return [name for name in map(_vancouver_name, record.get("authors", [])) if name]
+
+
 def _sentence(text: str) -> str:
     """Text closed by one full stop: "J. Clin. Med." and "effects?" get none added."""
     text = text.strip()
@@ -56,8 +61,7 @@ def short_citation(first_author: dict[str, Any] | None, year: int | None, title:
 
 def vancouver(record: dict[str, Any]) -> str:
     """Smith AB, Jones C, et al. Title. J Abbrev. 2018;12(3):101-9. doi:10.x/y. PMID: 123."""
-    names = [_vancouver_name(a) for a in record.get("authors", [])]
-    names = [n for n in names if n]
+    names = author_names(record)
     authors = ", ".join(names[:MAX_AUTHORS]) + (", et al" if len(names) > MAX_AUTHORS else "")
     title = record.get("title") or "[No title]"
     journal = record.get("iso_abbreviation") or record.get("journal") or ""

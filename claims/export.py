@@ -18,8 +18,9 @@ from db.articles import citation_records
 from db.claims import linked_evidence
 
 FORMATS = ("csv", "ris", "bibtex")
-CSV_COLUMNS = ("claim_id", "claim", "verdict", "pmid", "stance", "level", "design", "retracted", "reviewed",
-               "citation", "url", "rationale", "trial_registrations", "funding", "coi_statement")
+# A record is a PubMed one (pmid) or a local one (local_record), never both: a local number is no PMID.
+CSV_COLUMNS = ("claim_id", "claim", "verdict", "pmid", "local_record", "stance", "level", "design", "retracted",
+               "reviewed", "citation", "url", "rationale", "trial_registrations", "funding", "coi_statement")
 
 
 def export(db: Database, fmt: str, claim_ids: list[str] | None = None) -> tuple[str, int]:
@@ -32,7 +33,8 @@ def export(db: Database, fmt: str, claim_ids: list[str] | None = None) -> tuple[
         writer.writerow(CSV_COLUMNS)
         for link in links:
             record = records[link["pmid"]]
-            writer.writerow([link["claim_id"], link["quote"], link["verdict"], link["pmid"], link["stance"],
+            pmid, local = ("", link["pmid"]) if record["is_local_id"] else (link["pmid"], "")
+            writer.writerow([link["claim_id"], link["quote"], link["verdict"], pmid, local, link["stance"],
                              link["level"], link["design"], link["is_retracted"], int(link["review_id"] is not None),
                              vancouver(record), pubmed_url(record) or "", " | ".join(link["rationale"]),
                              *_disclosures(record)])

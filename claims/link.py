@@ -97,16 +97,17 @@ def _graded(pmid: int, title: str | None, abstract: str | None, year: int | None
     return Article(pmid, title or "", abstract or "", year, graded.level, graded.design, bool(retracted))
 
 
-def _citations(db: Database, pmids: list[int]) -> dict[int, str]:
+def _citations(db: Database, pmids: list[int]) -> dict[int, tuple[str, bool]]:
+    """Each record's short citation, and whether its identifier is a local one."""
     if not pmids:
         return {}
     marks = ", ".join("?" * len(pmids))
     rows = db.query(
-        f"SELECT a.pmid, a.pub_year, a.title, aa.author_id, au.last_name, au.fore_name, au.collective_name, "
-        f"au.name FROM articles a LEFT JOIN article_authors aa ON aa.pmid = a.pmid AND aa.position = 1 "
-        f"LEFT JOIN authors au ON au.id = aa.author_id WHERE a.pmid IN ({marks})", pmids)
-    return {row["pmid"]: short_citation(row if row["author_id"] is not None else None, row["pub_year"], row["title"])
-            for row in rows}
+        f"SELECT a.pmid, a.pub_year, a.title, a.is_local_id, aa.author_id, au.last_name, au.fore_name, "
+        f"au.collective_name, au.name FROM articles a LEFT JOIN article_authors aa ON aa.pmid = a.pmid "
+        f"AND aa.position = 1 LEFT JOIN authors au ON au.id = aa.author_id WHERE a.pmid IN ({marks})", pmids)
+    return {row["pmid"]: (short_citation(row if row["author_id"] is not None else None, row["pub_year"],
+                                         row["title"]), bool(row["is_local_id"])) for row in rows}
 
 
 def check_spec(db: Database, text: str, spec: ClaimSpec, registry_id: str | None = None) -> Check:
@@ -140,7 +141,7 @@ def check_general(db: Database, text: str, spec: ClaimSpec) -> Check:
               for article, (_, sentences, _), (stance, score, indices) in zip(pool, docs, results, strict=True)]
     evidence = _evidence(db, judged, {}, {})
     verdict, explanation = roll_up(_counted(evidence), spec.absolute, strongest="weakly_supported")
-    if evidence:
+    if any(e["stance"] != NEUTRAL for e in evidence):
         explanation += (" These stances come from the general lexical model, not a checker built for this "
                         "kind of claim: a reviewer must confirm them.")
     elif verdict == "insufficient_evidence":
@@ -191,21 +192,22 @@ def _counted(evidence: list[dict[str, Any]]) -> list[Counted]:
 
 def _evidence(db: Database, judged: list[tuple[Article, Judgement]], reviews: dict[int, dict[str, Any]],
               hashes: dict[int, str]) -> list[dict[str, Any]]:
-    """The non-neutral (or reviewed) judgements as evidence rows, strongest designs first."""
-    cites = _citations(db, [a.pmid for a, j in judged if j.stance != NEUTRAL or a.pmid in reviews])
+    """Every judged candidate as an evidence row, strongest designs first and neutral last: the
+    neutral ones are kept so that a reviewer sees what was considered and left out."""
+    cites = _citations(db, [a.pmid for a, _ in judged])
     evidence = []
     for article, judgement in judged:
         review = reviews.get(article.pmid)
-        stance = judgement.stance
-        if review:
-            stance = review["stance"] if review["action"] == "overturn_stance" else stance
-        if stance == NEUTRAL and not review:
-            continue
+        stance, method = judgement.stance, judgement.method
+        if review and review["action"] == "overturn_stance":
+            stance = review["stance"]
+            if stance != judgement.stance:  # the reviewer decided, not the checker's rule
+                method = f"reviewer {review['actor']} (the checker said {judgement.stance}: {judgement.method or 'no rule'})"
         evidence.append({
             "pmid": article.pmid, "stance": stance, "auto_stance": judgement.stance,
             "level": article.level, "design": article.design, "score": judgement.score,
-            "rationale": judgement.rationale, "method": judgement.method,
-            "citation": cites.get(article.pmid, str(article.pmid)), "year": article.pub_year,
+            "rationale": judgement.rationale, "method": method,
+            "citation": cites[article.pmid][0], "is_local_id": cites[article.pmid][1], "year": article.pub_year,
             "is_retracted": article.is_retracted, "review_id": review["id"] if review else None,
             "needs_rereview": bool(review and review["article_hash"]
                                    and review["article_hash"] != hashes.get(article.pmid)),

@@ -39,10 +39,15 @@ def _md(text: str) -> str:
     return "".join("\\" + ch if ch in "\\`*_[]<>|" else ch for ch in " ".join(text.split()))
 
 
+def _local(database: dict[str, Any]) -> str:
+    n = database.get("local_records")
+    return f" ({n:,} of them local records, not in PubMed)" if n else ""
+
+
 def markdown(result: dict[str, Any]) -> str:
     db = result["database"]
     lines = [f"# Health-claim audit: {_md(result['source'])}", "",
-             f"Audited {result['audited_at']} against {db['articles']:,} articles "
+             f"Audited {result['audited_at']} against {db['articles']:,} articles{_local(db)} "
              f"(last harvest: {db['last_harvest'] or 'none; records imported from files'}, "
              f"last record stored: {db['last_stored'] or 'none'}).", "",
              "| verdict | claims |", "|---|---|"]
@@ -61,7 +66,7 @@ def markdown(result: dict[str, Any]) -> str:
         for review in claim["reviews"]:
             lines.append(f"- Reviewer {_md(review['actor'])}, {review['created_at']}: {review['action']}"
                          f"{' ' + review['verdict'] if review['verdict'] else ''}"
-                         f"{' ' + review['stance'] if review['stance'] else ''}"
+                         f"{' ' + review['stance'] + ' (' + review['record'] + ')' if review['stance'] else ''}"
                          f"{': ' + _md(review['note']) if review['note'] else ''}")
         if claim["suggestion"]:
             lines += ["", f"*{SUGGESTION_NOTE}:* {_md(claim['suggestion'])}"]

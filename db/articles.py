@@ -329,6 +329,12 @@ def delete_articles(db: Database, pmids: Iterable[int]) -> int:
     return len(present)
 
 
+def record_label(pmid: int, is_local_id: bool) -> str:
+    """"PMID 123", or "local record 98000017" for a record whose PubMed ID is not known: the one
+    way every page, export and report names a record."""
+    return f"local record {pmid}" if is_local_id else f"PMID {pmid}"
+
+
 def citation_records(db: Database, pmids: list[int]) -> dict[int, dict[str, Any]]:
     """What a reference needs, per article: bibliographic fields, trial registrations, funding
     and the COI statement, and authors in byline order."""

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from db.articles import utc_now
+from db.articles import record_label, utc_now
 from db.transactions import writing
 
 STANCE_ACTIONS = ("confirm_stance", "overturn_stance")
@@ -149,17 +149,21 @@ def save_audit(db: Database, result: dict[str, Any], audited_by: str, fail_on: s
 
 def database_state(db: Database) -> dict[str, Any]:
     """How much evidence the database holds and when it was last refreshed."""
-    articles = db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+    articles, local = db.execute("SELECT COUNT(*), COALESCE(SUM(is_local_id), 0) FROM articles").fetchone()
     harvested = db.execute("SELECT MAX(finished_at) FROM harvest_runs WHERE status = 'ok'").fetchone()[0]
     stored = db.execute("SELECT MAX(last_updated) FROM articles").fetchone()[0]
-    return {"articles": articles, "last_harvest": harvested, "last_stored": stored}
+    return {"articles": articles, "local_records": local, "last_harvest": harvested, "last_stored": stored}
 
 
 def claim_reviews(db: Database, claim_id: str) -> list[dict[str, Any]]:
-    """Every reviewer decision on a claim, newest first."""
-    return [dict(row) for row in db.query(
-        "SELECT id, action, pmid, stance, verdict, note, actor, created_at FROM reviews "
-        "WHERE claim_id = ? ORDER BY id DESC", [claim_id])]
+    """Every reviewer decision on a claim, newest first; a stance review names its study as
+    `record` ("PMID 123", "local record 98000017")."""
+    rows = db.query(
+        "SELECT r.id, r.action, r.pmid, r.stance, r.verdict, r.note, r.actor, r.created_at, a.is_local_id "
+        "FROM reviews r LEFT JOIN articles a ON a.pmid = r.pmid WHERE r.claim_id = ? ORDER BY r.id DESC",
+        [claim_id])
+    return [{**row, "record": record_label(row["pmid"], bool(row.pop("is_local_id")))
+             if row["pmid"] else None} for row in rows]
 
 
 def linked_evidence(db: Database, claim_ids: list[str] | None = None) -> list[dict[str, Any]]:

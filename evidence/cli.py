@@ -31,7 +31,7 @@ from claims.report import render
 from claims.text import readable_text
 from claims.understand import understand
 from db import default_db_path, open_db
-from db.articles import SaveCounts
+from db.articles import SaveCounts, record_label
 from db.claims import claims_behind_articles, registered_claims, save_audit, save_claims, save_source
 from db.runs import close_interrupted_runs, sync_topics
 from evidence import __version__
@@ -432,7 +432,8 @@ def check(claim_text, as_json, own_words, db_path):
         click.echo(f"(checked as registry claim {result.registry_id})")
     for e in result.as_json()["evidence"]:
         flag = " [RETRACTED: not counted]" if e["is_retracted"] else ""
-        click.echo(f"\n{e['stance']:<11} {e['citation']} (PMID {e['pmid']}), level {e['level']}, "
+        click.echo(f"\n{e['stance']:<11} {e['citation']} ({record_label(e['pmid'], e['is_local_id'])}), "
+                   f"level {e['level']}, "
                    f"{e['design']}{flag}")
         for sentence in e["rationale"]:
             click.echo(f"    \"{sentence}\"")

@@ -24,6 +24,7 @@ import time
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
+from urllib.parse import urlencode
 
 from datasette.utils import baseconv
 from datasette.utils.asgi import Response
@@ -126,14 +127,29 @@ def check_password(known: Mapping[str, str], username: str, password: str) -> bo
     return verify_password(password, stored)
 
 
+def return_to(path: str | None) -> str:
+    """Where to go after signing in: a path on this site, never another site ("//host", "https:")."""
+    if path and path.isprintable() and path.startswith("/") and not path.startswith(("//", "/\\")):
+        return path
+    return "/"
+
+
+def sign_in_url(datasette, path: str) -> str:
+    """The sign-in page, returning to `path` once signed in."""
+    return datasette.urls.path("/-/login") + "?" + urlencode({"next": path})
+
+
 async def login(request, datasette) -> Response:
-    """GET shows the sign-in form; POST signs in (the CSRF token is checked before this runs)."""
+    """GET shows the sign-in form; POST signs in (the CSRF token is checked before this runs) and
+    returns to the page named by `next`."""
     site = datasette.evidence_site
     error, status, headers = None, 200, {}
+    back = return_to(request.args.get("next"))
     if not site.accounts:
         error = "This site has no reviewer accounts."
     if request.method == "POST":
         form = await request.post_vars()
+        back = return_to(form.get("next"))
         username, password = (form.get("username") or "").strip().lower(), form.get("password") or ""
         address = (request.scope.get("client") or ("unknown", 0))[0]
         account, client = f"account:{username}", f"client:{address}"
@@ -143,7 +159,7 @@ async def login(request, datasette) -> Response:
             headers["Retry-After"] = str(int(wait) + 1)
         elif await asyncio.to_thread(check_password, site.accounts, username, password):
             await asyncio.to_thread(site.throttle.succeeded, account)
-            response = Response.redirect(datasette.urls.path("/"))
+            response = Response.redirect(back)
             expires = baseconv.base62.encode(int(time.time()) + SESSION_SECONDS)
             response.set_cookie("ds_actor", datasette.sign({"a": {"id": username, **REVIEWER}, "e": expires},
                                                            "actor"),
@@ -153,5 +169,5 @@ async def login(request, datasette) -> Response:
         else:
             await asyncio.to_thread(site.throttle.failed, client)
             error = "Invalid username or password."
-    page = await datasette.render_template("password_login.html", {"error": error}, request=request)
+    page = await datasette.render_template("sign_in.html", {"error": error, "next": back}, request=request)
     return Response.html(page, status=status, headers=headers)

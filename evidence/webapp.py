@@ -28,8 +28,17 @@ from datasette.utils.asgi import Request, Response
 from markupsafe import escape
 
 from evidence.refresh import VerdictRefresher
-from evidence.serving import PLUGINS_DIR, SERVE_DB, SETTINGS, TEMPLATES_DIR, login_required, metadata_for
-from evidence.signin import Throttle, accounts, throttle_file
+from evidence.serving import (
+    PLUGINS_DIR,
+    SERVE_DB,
+    SETTINGS,
+    STATIC_DIR,
+    STATIC_MOUNT,
+    TEMPLATES_DIR,
+    login_required,
+    metadata_for,
+)
+from evidence.signin import Throttle, accounts, sign_in_url, throttle_file
 
 SECURITY_HEADERS = [
     (b"x-frame-options", b"DENY"),
@@ -39,7 +48,8 @@ SECURITY_HEADERS = [
 ]
 _SECURITY_HEADER_NAMES = {name for name, _ in SECURITY_HEADERS}
 OPEN_WITHOUT_LOGIN = ("/-/login", "/favicon.ico")
-OPEN_FOLDERS_WITHOUT_LOGIN = ("/-/static/", "/-/static-plugins/")  # the sign-in page's CSS
+# The sign-in page's CSS.
+OPEN_FOLDERS_WITHOUT_LOGIN = ("/-/static/", "/-/static-plugins/", f"/{STATIC_MOUNT}/")
 NOT_OFFERED = ("/-/password-tool",)
 
 
@@ -59,7 +69,7 @@ def datasette_for(db_path: Path, environ: Mapping[str, str] = os.environ,
     """Datasette on the database exactly as `evidence serve` runs it (tests use this too)."""
     datasette = Datasette([str(db_path)], metadata=metadata_for(db_path, environ),
                           plugins_dir=str(PLUGINS_DIR), template_dir=str(TEMPLATES_DIR), settings=SETTINGS,
-                          secret=secret)
+                          static_mounts=[(STATIC_MOUNT, str(STATIC_DIR))], secret=secret)
     datasette.evidence_site = Site(Path(db_path), accounts(environ), login_required(environ),
                                    Throttle(throttle_file(db_path)), VerdictRefresher(Path(db_path)))
     return datasette
@@ -88,7 +98,9 @@ def guard(datasette: Datasette, app):
         is_open = path in OPEN_WITHOUT_LOGIN or path.startswith(OPEN_FOLDERS_WITHOUT_LOGIN)
         if site.require_login and not is_open:
             if not await _actor(datasette, Request(scope, receive)):
-                return await _sign_in_required(datasette, path).asgi_send(send_with_headers)
+                query = scope.get("query_string", b"").decode("latin-1")
+                back = path + (f"?{query}" if query else "")
+                return await _sign_in_required(datasette, path, back).asgi_send(send_with_headers)
         if path in NOT_OFFERED:
             return await Response.text("Not offered here: use `datasette hash-password`.",
                                        status=404).asgi_send(send_with_headers)
@@ -106,14 +118,17 @@ async def _actor(datasette: Datasette, request: Request):
     return None
 
 
-def _sign_in_required(datasette: Datasette, path: str) -> Response:
+def _sign_in_required(datasette: Datasette, path: str, back: str) -> Response:
+    """403 offering sign-in, then the way back to what was asked for (`back`, with its query)."""
     login = datasette.urls.path("/-/login")
-    if path.endswith((".json", ".atom")):  # the ASGI path holds no query string
+    if path.endswith((".json", ".atom", ".csv")):  # the ASGI path holds no query string
         return Response.json({"ok": False, "status": 403, "error": "Sign in to see this site.",
                                "login": login}, status=403)
     page = (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Sign in required</title>'
             f'</head><body><h1>Sign in required</h1><p>This site is open to signed-in reviewers only. '
-            f'<a href="{escape(login)}">Sign in</a>.</p></body></html>')
+            f'<a href="{escape(sign_in_url(datasette, back))}">Sign in</a> '
+            f'and you will come back to this page.'
+            f'</p></body></html>')
     return Response.html(page, status=403)
 
 

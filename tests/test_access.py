@@ -14,7 +14,7 @@ import re
 import threading
 import time
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pytest
 from datasette.filters import Filters
@@ -102,7 +102,8 @@ def enumerate_routes(ds) -> dict[str, str]:
             pk = path_from_row_pks(page["rows"][0], page["primary_keys"], not page["primary_keys"])
             rows.append((table, pk))
     values = {"format": FORMATS, "database": ["evidence"], "table": tables + list(queries),
-              "path": ["app.css"], "rest": [""]}
+              "path": ["app.css", "evidence.css"], "rest": [""], "claim_id": ["no_side_effects"],
+              "pmid": ["99100001"], "audit_id": ["1"]}
     routes: dict[str, str] = {}
     for pattern, _view in ds._routes():
         if "(?P<pks>" in pattern.pattern:
@@ -140,12 +141,13 @@ def test_the_enumeration_reaches_every_kind_of_route(open_site):
 def test_login_required_refuses_every_route_to_anonymous_visitors_and_offers_sign_in(closed_site):
     for path, kind in enumerate_routes(closed_site).items():
         response = run(closed_site.client.get(path))
-        if path == "/-/login" or path.startswith("/-/static/") or path == "/favicon.ico":
-            assert response.status_code == 200, path
+        if path in ("/-/login", "/favicon.ico") or path.startswith(("/-/static/", "/evidence-static/")):
+            assert response.status_code in (200, 404), path  # open: the file is there or not
             continue
         assert response.status_code == 403, (path, kind, response.status_code)
         assert "/-/login" in response.text, path
-        assert "99100001" not in response.text and "no_side_effects" not in response.text, path
+        shown = response.text.replace(urlencode({"next": path}), "")  # the way back names the path asked for
+        assert "99100001" not in shown and "no_side_effects" not in shown, path
         if kind == "write":
             data = {"claim_id": "no_side_effects", "verdict": "mixed"}
             post = run(closed_site.client.post(path, data=data))
@@ -271,7 +273,9 @@ def test_an_unknown_name_takes_as_long_to_refuse_as_a_wrong_password(password_ha
         assert not check_password(known, username, "wrong")
         return time.perf_counter() - start
 
-    existing, missing = min(timed("alice") for _ in range(2)), min(timed("nobody") for _ in range(2))
+    # The fastest of several interleaved tries of each: the cost itself, not another job's load.
+    tries = [(timed("alice"), timed("nobody")) for _ in range(7)]
+    existing, missing = min(t[0] for t in tries), min(t[1] for t in tries)
     assert 0.5 < existing / missing < 2, (existing, missing)
     assert check_password(known, "alice", PASSWORD)
 

@@ -411,7 +411,8 @@ def test_claims_outside_the_checkers_domain_go_to_the_general_model_capped_below
     db = open_db(synthetic_linked_db)
     result = check_text(db, "Placebo infusions reduced migraine pain intensity in adults.", load_registry())
     assert result.spec.intervention is None and result.registry_id is None
-    assert [(e["pmid"], e["stance"], e["method"]) for e in result.evidence] == [(99100001, "supports", GENERAL_METHOD)]
+    assert [(e["pmid"], e["stance"], e["method"]) for e in result.as_json()["evidence"]] == [
+        (99100001, "supports", GENERAL_METHOD)]
     assert result.evidence[0]["rationale"]  # the sentences behind the stance
     assert result.verdict == "weakly_supported"  # a randomized trial, but the general model never says "supported"
     assert "a reviewer must confirm them" in result.explanation

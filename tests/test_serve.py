@@ -95,13 +95,13 @@ def test_the_scorecard_shows_every_claim_worst_verdict_first(served):
     assert no_side_effects["contradicting: trials and reviews"] == 1
     assert no_side_effects["contradicting: other designs"] == 1  # the retracted study is not counted
     assert no_side_effects["review_state"] == "not reviewed"
-    page = get(served, "/evidence/scorecard").text
-    assert 'href="/evidence/evidence_for_claim?claim=no_side_effects"' in page
+    page = get(served, "/scorecard").text
+    assert 'href="/claims/no_side_effects"' in page
 
 
 def test_evidence_for_a_claim_links_pubmed_and_highlights_the_rationale(served):
     rows = get(served, "/evidence/evidence_for_claim.json?_shape=array&claim=no_side_effects").json()
-    assert [r["pmid"] for r in rows] == [99100001, 99100002, 99100004]
+    assert [r["record"] for r in rows] == ["PMID 99100001", "PMID 99100002", "PMID 99100004"]
     rct = rows[0]
     assert (rct["stance"], rct["level"], rct["year"]) == ("contradicts", 2, 2021)
     assert rct["pubmed"] == "https://pubmed.ncbi.nlm.nih.gov/99100001/"
@@ -109,7 +109,7 @@ def test_evidence_for_a_claim_links_pubmed_and_highlights_the_rationale(served):
     assert rows[-1]["retracted"] == "RETRACTED: not counted"
     page = get(served, "/evidence/evidence_for_claim?claim=no_side_effects").text
     assert "<mark>Adverse events included dissociation, nausea and transient hypertension" in page
-    assert 'href="/evidence/overturn_stance?claim_id=no_side_effects&amp;pmid=99100001"' in page
+    assert 'href="/claims/no_side_effects#study-99100001"' in page
 
 
 def test_facets_and_full_text_search_work(served):
@@ -126,14 +126,16 @@ def test_facets_and_full_text_search_work(served):
 
 
 @pytest.mark.parametrize("words, found", [
-    ("dissociation", [99100001]), ("Dissociation AND nausea", [99100001]), ('"vivid dreams"', [99100002]),
-    ("dissociation OR dizziness", [99100001, 99100002]), ("", []), ('NEAR(x "', []),
-    ("ketamine AND (", [99100001, 99100002, 99100004]),  # the stray parenthesis is no word
+    ("dissociation", ["PMID 99100001"]), ("Dissociation AND nausea", ["PMID 99100001"]),
+    ('"vivid dreams"', ["PMID 99100002"]), ("dissociation OR dizziness", ["PMID 99100001", "PMID 99100002"]),
+    ("", []), ('NEAR(x "', []),
+    # the stray parenthesis is no word
+    ("ketamine AND (", ["PMID 99100001", "PMID 99100002", "PMID 99100004"]),
 ])
 def test_search_takes_any_words_without_syntax_errors(served, words, found):
     response = get(served, f"/evidence/search.json?_shape=array&q={quote(words)}")
     assert response.status_code == 200, response.text
-    assert sorted(r["pmid"] for r in response.json()) == found
+    assert sorted(r["record"] for r in response.json()) == found
 
 
 def test_anonymous_visitors_cannot_write_or_run_their_own_sql(served):
@@ -175,7 +177,7 @@ def test_an_overturned_stance_changes_the_evidence_and_the_verdict_once_applied(
                                                 "stance": "neutral", "note": "fixture"}, cookies)
     applied(served)
     rows = get(served, "/evidence/evidence_for_claim.json?_shape=array&claim=no_side_effects").json()
-    assert {r["pmid"]: r["stance"] for r in rows}[99100001] == "neutral"
+    assert {r["record"]: r["stance"] for r in rows}["PMID 99100001"] == "neutral"
     card = {r["see_evidence"]: r for r in get(served, "/evidence/scorecard.json?_shape=array").json()}
     assert card["no_side_effects"]["verdict"] == "insufficient_evidence"  # only the retracted one is left
 
@@ -187,8 +189,8 @@ def test_a_review_shows_as_pending_until_its_claim_is_relinked(served):
     assert card["no_side_effects"]["verdict"] == "pending: a review is being applied"
     assert card["proven_efficacy"]["verdict"] == "supported"  # claims without new reviews are not pending
     rows = get(served, "/evidence/evidence_for_claim.json?_shape=array&claim=no_side_effects").json()
-    states = {r["pmid"]: r["review_state"] for r in rows}
-    assert states[99100001] == "review recorded; stance and verdict pending"
+    states = {r["record"]: r["review_state"] for r in rows}
+    assert states["PMID 99100001"] == "review recorded; stance and verdict pending"
     served.evidence_site.refresher.poke()  # what a review posted through the site does
     applied(served)
     card = {r["see_evidence"]: r for r in get(served, "/evidence/scorecard.json?_shape=array").json()}
@@ -218,15 +220,15 @@ def test_markup_in_abstracts_and_website_copy_is_shown_as_text(served):
 def test_the_evidence_map_draws_every_claim_and_study(served):
     page = get(served, "/-/evidence-map")
     assert page.status_code == 200
-    assert page.text.count("<circle") == 13  # one dot per non-neutral link
-    assert "no_side_effects" in page.text and "Publications per year" in page.text
+    assert page.text.count('<a href="/articles/') == 13  # one mark per non-neutral link
+    assert 'href="/claims/no_side_effects"' in page.text and "Publications per year" in page.text
 
 
 def test_new_evidence_is_an_atom_feed(served):
     feed = get(served, "/evidence/new_evidence.atom?since=2000-01-01")
     assert feed.status_code == 200
     assert feed.text.count("<entry>") == 4
-    assert "https://pubmed.ncbi.nlm.nih.gov/99100001/" in feed.text
+    assert "/articles/99100001" in feed.text
 
 
 def test_the_how_to_read_page_explains_stances_levels_and_verdicts(served):
@@ -263,6 +265,6 @@ def test_served_metadata_follows_the_database_file_name(tmp_path):
     metadata = metadata_for(tmp_path / "review-copy.db", {})
     assert list(metadata["databases"]) == ["review-copy"]
     assert metadata["databases"]["review-copy"]["tables"]["articles"]["fts_table"] == "articles_fts"
-    assert 'href="/review-copy/scorecard"' in metadata["description_html"]
+    assert 'href="/review-copy/adverse_events"' in metadata["description_html"]
     queries = metadata["databases"]["review-copy"]["queries"]
     assert 'href="/review-copy/claim_evidence"' in queries["evidence_for_claim"]["description_html"]
