@@ -4,9 +4,6 @@
   highlighted, search matches marked, links from a claim id to the claim's page and from a
   record to the article's page. Everything from abstracts or website copy is escaped: it is
   shown as text, never run as markup.
-- Reviews apply in the background: after a reviewer's write query has answered, the
-  claims it touched are re-linked (`evidence/refresh.py`); until then their verdict shows
-  as pending.
 - `/-/evidence-map`: claims x studies by stance (colour and shape), grouped by evidence level,
   and publications per year, drawn as SVG on the server (no script).
 - `/audits/<id>`: an audit's report as `evidence audit --format html` writes it.
@@ -25,8 +22,6 @@ from db.articles import record_label
 from evidence.audit_page import audit_report
 from evidence.display import abstract_html, marked_snippet
 from evidence.evidence_map import evidence_map_page
-
-REVIEW_QUERIES = {"confirm_stance", "overturn_stance", "override_verdict", "add_note"}
 
 
 def _json(value):
@@ -89,20 +84,6 @@ def render_cell(row, value, column, table, database, datasette):
         return Markup('<a href="{}#study-{}">review on the claim\'s page</a>').format(
             datasette.urls.path(f"/claims/{claim_id}"), pmid)
     return None
-
-
-@hookimpl
-def asgi_wrapper(datasette):
-    def wrap(app):
-        async def refresh_after_reviews(scope, receive, send):
-            await app(scope, receive, send)
-            if (scope["type"] == "http" and scope["method"] == "POST"
-                    and scope["path"].rstrip("/").rsplit("/", 1)[-1] in REVIEW_QUERIES):
-                datasette.evidence_site.refresher.poke()
-
-        return refresh_after_reviews
-
-    return wrap
 
 
 class _LockInWords(BaseLoader):

@@ -21,6 +21,7 @@ from datasette.filters import Filters
 from datasette.utils import path_from_row_pks
 from datasette_auth_passwords.utils import hash_password
 
+from evidence.reviewing import OLD_REVIEW_FORMS
 from evidence.signin import FREE_ATTEMPTS, Throttle, check_password
 from evidence.webapp import datasette_for
 from tests.conftest import copy_db
@@ -103,7 +104,7 @@ def enumerate_routes(ds) -> dict[str, str]:
             rows.append((table, pk))
     values = {"format": FORMATS, "database": ["evidence"], "table": tables + list(queries),
               "path": ["app.css", "evidence.css"], "rest": [""], "claim_id": ["no_side_effects"],
-              "pmid": ["99100001"], "audit_id": ["1"]}
+              "pmid": ["99100001"], "audit_id": ["1"], "old_form": list(OLD_REVIEW_FORMS)}
     routes: dict[str, str] = {}
     for pattern, _view in ds._routes():
         if "(?P<pks>" in pattern.pattern:
@@ -134,7 +135,8 @@ def test_the_enumeration_reaches_every_kind_of_route(open_site):
                  "/evidence/articles", "/evidence/scorecard.json", "/evidence/new_evidence",
                  "/evidence/articles/99100001"):
         assert path in routes, path
-    assert routes["/evidence/override_verdict"] == "write"
+    assert "/evidence/override_verdict" in routes  # the old review form, now leading to the claim's page
+    assert "write" not in routes.values()  # reviews are written on a claim's page only
     assert len(routes) > 150
 
 

@@ -151,6 +151,13 @@ def test_a_local_record_page_never_links_pubmed(server, page):
     shoot(page, "6-local-record")
 
 
+def test_the_old_review_forms_lead_to_the_claims_page(server, page):
+    page.goto(f"{server}/evidence/overturn_stance?claim_id=no_side_effects&pmid=99100001")
+    page.wait_for_url("**/claims/no_side_effects#study-99100001")
+    body = page.locator("body").inner_text()
+    assert "Run SQL" not in body and "Format SQL" not in body and "INSERT" not in body
+
+
 def test_the_scorecard_fits_twenty_claims_in_two_laptop_screens(server, page):
     page.goto(f"{server}/scorecard")
     assert page.locator("tbody tr").count() == 20

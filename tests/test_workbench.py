@@ -174,13 +174,22 @@ def test_every_page_offers_sign_in_to_anonymous_visitors(served):
 
 
 def test_a_refusal_says_what_to_do_never_an_internal_permission_name(served):
-    page = get(served, "/evidence/override_verdict")
+    page = get(served, "/evidence?sql=select+1")  # running one's own SQL is for reviewers
     assert page.status_code == 403
     assert "Reviewers only" in page.text and "Sign in as a reviewer" in page.text
-    assert "/-/login?next=%2Fevidence%2Foverride_verdict" in page.text
+    assert "/-/login?next=%2Fevidence%3Fsql%3Dselect%2B1" in page.text
     assert "view-" not in page.text and "execute-sql" not in page.text and "Forbidden" not in page.text
-    visitor = get(served, "/evidence/override_verdict", cookies=signed_in(served, {"id": "bob"}))
+    visitor = get(served, "/evidence?sql=select+1", cookies=signed_in(served, {"id": "bob"}))
     assert "signed in as bob, which is not a reviewer account" in visitor.text
+
+
+def test_no_review_is_offered_as_an_sql_console(served):
+    for cookies in ({}, signed_in(served)):
+        for path in ("/", "/evidence", "/claims/no_side_effects", "/scorecard"):
+            text = get(served, path, cookies=cookies).text
+            assert "Run SQL" not in text or path == "/evidence", path  # a reviewer's own SQL box only
+            for form in ("confirm_stance", "overturn_stance", "override_verdict", "add_note"):
+                assert f"/evidence/{form}" not in text, (path, form)
 
 
 def test_the_article_page_cites_the_record_in_full_and_lists_its_claims(served):
@@ -308,6 +317,6 @@ def test_the_atom_feed_answers_with_local_records(served):
 
 
 def test_reviewers_only_queries_are_marked_in_words_not_with_a_lock_emoji(served):
-    text = get(served, "/evidence", cookies=signed_in(served)).text
-    assert "Reviewer: overturn a stance</a> <small class=\"private\">(reviewers only)</small>" in text
-    assert "🔒" not in text
+    source = served.jinja_env.loader.get_source(served.jinja_env, "database.html")[0]
+    assert "🔒" not in source and '<small class="private">(reviewers only)</small>' in source
+    assert "🔒" not in get(served, "/evidence", cookies=signed_in(served)).text
