@@ -9,6 +9,8 @@
 - Refusals (403) say what to do and offer sign-in, never a permission's internal name.
 - The old review forms (`/evidence/confirm_stance`, ... once canned queries that showed their
   SQL) lead to the claim's page, where reviews are written; a post to them stores nothing.
+- Datasette's generic row page for an article (`/evidence/articles/<id>`) leads to
+  `/articles/<id>`; its JSON and CSV stay Datasette's.
 
 The data comes from `evidence/claim_page.py`, `article_page.py` and `scorecard.py` (kept
 until the evidence changes, `evidence/cache.py`); this file only routes, checks who may
@@ -147,13 +149,20 @@ async def old_review_form(datasette, request) -> Response:
     return await _render(datasette, request, "review_moved.html", {"where": where}, status=410)
 
 
+def article_row(datasette, request) -> Response:
+    """Datasette's generic row page for an article (a `pmid` column, 33 fields) is the article's
+    page; its JSON and CSV (`.json`, `.csv`) stay Datasette's."""
+    return Response.redirect(datasette.urls.path(f"/articles/{int(request.url_vars['pmid'])}"))
+
+
 @hookimpl
 def register_routes():
     forms = "|".join(OLD_REVIEW_FORMS)
     return [(r"^/claims/(?P<claim_id>[^/]+)$", claim_view), (r"^/search$", search_view),
             (r"^/articles/(?P<pmid>[0-9]{1,9})$", article_view),
             (r"^/scorecard$", scorecard_view),
-            (rf"^/(?P<database>[^/.]+)/(?P<old_form>{forms})$", old_review_form)]
+            (rf"^/(?P<database>[^/.]+)/(?P<old_form>{forms})$", old_review_form),
+            (r"^/(?P<database>[^/.]+)/articles/(?P<pmid>[0-9]{1,9})$", article_row)]
 
 
 @hookimpl

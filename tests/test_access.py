@@ -160,7 +160,7 @@ def test_login_required_refuses_every_route_to_anonymous_visitors_and_offers_sig
 def test_login_required_opens_the_site_to_signed_in_reviewers(closed_site):
     cookies = signed_in(closed_site)
     for path in ("/-/evidence-map", "/how-to-read", "/evidence/scorecard.json", "/evidence/new_evidence.atom",
-                 "/-/metadata.json", "/evidence/articles/99100001"):
+                 "/-/metadata.json", "/articles/99100001", "/evidence/articles/99100001.json"):
         assert run(closed_site.client.get(path, cookies=cookies)).status_code == 200, path
 
 
@@ -172,8 +172,10 @@ def test_an_open_site_answers_every_route_to_anonymous_visitors_without_letting_
             assert response.status_code == 403, path
         elif kind in ("query", "table", "page") and not path.endswith(".csv"):
             assert response.status_code == 200, (path, response.status_code)
-    for path in ("/-/evidence-map", "/evidence/articles/99100001", "/evidence/articles/99100001.json"):
+    for path in ("/-/evidence-map", "/evidence/articles/99100001.json", "/evidence/articles/99100001.csv"):
         assert run(open_site.client.get(path)).status_code == 200, path
+    row = run(open_site.client.get("/evidence/articles/99100001"))  # the generic row page is the article's
+    assert (row.status_code, row.headers["location"]) == (302, "/articles/99100001")
     assert run(open_site.client.get("/-/password-tool")).status_code == 404
     assert open_db_reviews(open_site) == 0
 

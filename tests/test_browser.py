@@ -151,11 +151,17 @@ def test_a_local_record_page_never_links_pubmed(server, page):
     shoot(page, "6-local-record")
 
 
-def test_the_old_review_forms_lead_to_the_claims_page(server, page):
+def test_the_old_review_forms_and_the_generic_article_row_lead_to_the_workbench(server, page):
     page.goto(f"{server}/evidence/overturn_stance?claim_id=no_side_effects&pmid=99100001")
     page.wait_for_url("**/claims/no_side_effects#study-99100001")
     body = page.locator("body").inner_text()
     assert "Run SQL" not in body and "Format SQL" not in body and "INSERT" not in body
+    page.goto(f"{server}/evidence/articles/99100901")
+    page.wait_for_url("**/articles/99100901")
+    page.goto(f"{server}/evidence/articles?_sort_desc=pmid")
+    assert page.locator("th[data-column=pmid]").inner_text().strip().startswith("record")
+    assert page.locator("td.col-pmid", has_text="local record 99100901").count() == 1
+    shoot(page, "12-articles-table")
 
 
 def test_the_scorecard_fits_twenty_claims_in_two_laptop_screens(server, page):

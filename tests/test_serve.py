@@ -232,7 +232,7 @@ def test_a_bad_review_is_refused_with_the_reason_and_stores_nothing(served):
 
 def test_markup_in_abstracts_and_website_copy_is_shown_as_text(served):
     pages = [get(served, "/evidence/evidence_for_claim?claim=no_side_effects").text,
-             get(served, "/evidence/articles/99100002").text,
+             get(served, "/articles/99100002").text, get(served, "/evidence/articles?pmid=99100002").text,
              get(served, f"/evidence/sources/{tilde_encode('hostile.html')}").text,
              get(served, "/-/evidence-map").text]
     for page in pages:

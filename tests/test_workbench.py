@@ -221,11 +221,22 @@ def test_no_page_or_output_calls_a_local_record_a_pmid(served, linked_db, tmp_pa
              "/evidence/evidence_for_claim?claim=no_side_effects",
              "/evidence/evidence_for_claim.csv?claim=no_side_effects",
              "/evidence/new_evidence?since=2000-01-01", "/evidence/new_evidence.atom?since=2000-01-01",
-             "/evidence/retracted_or_corrected.json", "/evidence/audits", "/audits/1"]
+             "/evidence/retracted_or_corrected.json", "/evidence/audits", "/audits/1",
+             # Datasette's own table and row pages: a pmid column holds local numbers too
+             "/evidence/articles", f"/evidence/articles?pmid={LOCAL}", "/evidence/articles?_search=dizziness",
+             f"/evidence/articles?pmid={LOCAL}&_nocol=is_local_id", f"/evidence/claim_evidence?pmid={LOCAL}",
+             f"/evidence/claim_evidence/no_side_effects,{LOCAL}", f"/evidence/article_topics?pmid={LOCAL}",
+             f"/evidence/abstract_sections?pmid={LOCAL}"]
     outputs = {path: get(served, path) for path in pages}
+    row = get(served, f"/evidence/articles/{LOCAL}")  # the generic row page is the article's page
+    assert (row.status_code, row.headers["location"]) == (302, f"/articles/{LOCAL}")
     for path, response in outputs.items():
         assert response.status_code == 200, path
         assert not AS_PMID.search(response.text), path
+        for cell in re.findall(r'<td class="col-pmid[^"]*">(.*?)</td>', response.text, re.S):
+            assert str(LOCAL) not in cell or f"local record {LOCAL}" in cell, (path, cell)
+        for heading in re.findall(r'<th [^>]*data-column="pmid"[^>]*>(.*?)</th>', response.text, re.S):
+            assert re.sub(r"<[^>]+>|&nbsp;[▼▲]", "", heading).strip() == "record", (path, heading)
         assert not BAD_PLURALS.search(response.text), (path, BAD_PLURALS.search(response.text))
     db = ["--db", str(linked_db)]
     texts = {
