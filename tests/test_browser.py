@@ -201,7 +201,8 @@ def test_an_anonymous_visitor_of_a_closed_site_gets_sign_in_on_every_route(close
 def test_signing_in_on_a_closed_site_returns_to_the_claim_asked_for(closed_server, page):
     page.goto(f"{closed_server}/claims/no_side_effects")
     shoot(page, "10-closed-site")
-    page.get_by_role("link", name="Sign in").click()
+    assert page.locator("header .sign-in-link").is_visible()  # the site's own header, as on every page
+    page.get_by_role("paragraph").get_by_role("link", name="Sign in").click()
     sign_in(page)
     page.wait_for_url(f"{closed_server}/claims/no_side_effects")
     assert page.locator(".verdict-badge").first.is_visible()

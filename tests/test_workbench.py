@@ -183,6 +183,17 @@ def test_a_refusal_says_what_to_do_never_an_internal_permission_name(served):
     assert "signed in as bob, which is not a reviewer account" in visitor.text
 
 
+def test_a_closed_sites_sign_in_page_looks_like_the_site(linked_db, tmp_path):
+    closed = datasette_for(copy_db(linked_db, tmp_path / "evidence.db"),
+                           {"REVIEWER_PASSWORD_HASH_ALICE": "x", "EVIDENCE_REQUIRE_LOGIN": "1"})
+    page = get(closed, "/claims/no_side_effects")
+    assert page.status_code == 403
+    assert "/evidence-static/evidence.css" in page.text and 'class="sign-in-link"' in page.text
+    assert "Sign in required" in page.text
+    assert page.text.count('href="/-/login?next=%2Fclaims%2Fno_side_effects"') == 2  # header and text
+    assert "view-" not in page.text and "permission" not in page.text.lower()
+
+
 def test_no_review_is_offered_as_an_sql_console(served):
     for cookies in ({}, signed_in(served)):
         for path in ("/", "/evidence", "/claims/no_side_effects", "/scorecard"):
