@@ -33,6 +33,7 @@ from evidence.display import marked_snippet
 from evidence.fragments import CSRF_TOKEN, VOCABULARY, for_request, fragment
 from evidence.reviewing import DONE, OLD_REVIEW_FORMS, Refused, read_form, store
 from evidence.scorecard import FACETS, scorecard
+from evidence.search import ranked
 from evidence.serving import REVIEWER, STATIC_MOUNT
 from evidence.signin import sign_in_url
 
@@ -121,14 +122,10 @@ async def scorecard_view(datasette, request) -> Response:
 
 
 async def search_view(datasette, request) -> Response:
-    """The ranked search (the `search` canned query's SQL, its one home) with matches marked."""
+    """The ranked search (evidence/search.py, shared with the `search` canned query) with matches marked."""
     words = request.args.get("q", "")
     database = datasette.get_database()
-    sql = (await datasette.get_canned_query(database.name, "search", request.actor))["sql"]
-    rows = await database.execute_fn(
-        lambda conn: KEPT.get(conn, ("search", words),
-                              lambda: [dict(row) for row in conn.execute(sql, {"q": words})])
-    ) if words.strip() else []
+    rows = await database.execute_fn(lambda conn: ranked(conn, words)) if words.strip() else []
     return await _render(datasette, request, "search.html", {
         "q": words, "rows": rows, "marked": marked_snippet,
         "database_url": datasette.urls.database(database.name)})

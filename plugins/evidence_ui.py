@@ -24,6 +24,7 @@ from db.articles import record_label
 from evidence.audit_page import audit_report
 from evidence.display import abstract_html, marked_snippet
 from evidence.evidence_map import evidence_map_page
+from evidence.search import ranked_json
 
 
 def _json(value):
@@ -60,6 +61,8 @@ def prepare_connection(conn):
     conn.create_function("search_terms", 1, search_terms, deterministic=True)
     conn.create_function("record_label", 2, lambda pmid, local: record_label(pmid, bool(local)),
                          deterministic=True)
+    # the `search` canned query's rows, kept per words and data version (evidence/search.py)
+    conn.create_function("ranked_search", 1, lambda words: ranked_json(conn, words))
 
 
 async def _record_cell(datasette, database: str, row, pmid: int, title: str | None = None) -> Markup | None:

@@ -139,6 +139,21 @@ def test_search_takes_any_words_without_syntax_errors(served, words, found):
     assert sorted(r["record"] for r in response.json()) == found
 
 
+def test_the_search_as_data_gives_the_search_pages_results_with_their_types(served):
+    rows = get(served, "/evidence/search.json?_shape=array&q=dissociation").json()
+    assert [r["record"] for r in rows] == ["PMID 99100001"]
+    assert (rows[0]["year"], rows[0]["is_retracted"]) == (2021, 0)
+    assert "\x02dissociation\x03" in rows[0]["matched_text"].lower()
+    assert rows[0]["pubmed"] == "https://pubmed.ncbi.nlm.nih.gov/99100001/"
+    assert 'href="/articles/99100001"' in get(served, "/search?q=dissociation").text
+    assert "PMID 99100001" in get(served, "/evidence/search.csv?q=dissociation").text
+    assert get(served, "/evidence/search.json?_shape=array&q=").json() == []
+    db = open_db(served.databases["evidence"].path)  # a changed article is searched afresh
+    db.execute("UPDATE articles SET is_retracted = 1 WHERE pmid = 99100001")
+    db.conn.commit()
+    assert get(served, "/evidence/search.json?_shape=array&q=dissociation").json()[0]["is_retracted"] == 1
+
+
 def test_anonymous_visitors_cannot_write_or_run_their_own_sql(served):
     response = post_review(served, {"claim_id": "no_side_effects", "action": "override_verdict",
                                     "verdict": "supported"})
