@@ -3,10 +3,10 @@
 Builds a linked database in a temporary folder (the shared corpus, or `--records N` corpus
 records under fresh identifiers, for timing only), starts the real `evidence serve` on
 127.0.0.1 with one reviewer account, signs in through /-/login, then 50 concurrent clients
-each fetch a review form (its CSRF token and cookie, as a browser does) and post a review on
-a different study of a linked claim. Prints the p50/p99 latency of the posts, the errors,
-whether every review was stored, and how long until every verdict was refreshed. The server
-is always stopped, whatever happens.
+each open a claim's page (its review controls' CSRF token and cookie, as a browser does)
+and post a review on a different study of a linked claim from it. Prints the p50/p99 latency
+of the posts, the errors, whether every review was stored, and how long until every verdict
+was refreshed. The server is always stopped, whatever happens.
 
 Target (issue 11): p99 under 1 s with 50 concurrent reviewers.
 
@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 from datasette_auth_passwords.utils import hash_password
@@ -81,17 +82,18 @@ async def sign_in(client: httpx.AsyncClient, user: str, password: str) -> None:
 
 async def one_review(base: str, actor_cookie: str, claim_id: str, pmid: int,
                      start: asyncio.Event) -> tuple[float, str]:
-    """One reviewer: open the form, wait for the others, post; returns (seconds, error or '')."""
+    """One reviewer: open the claim's page, wait for the others, post; returns (seconds, error or '')."""
+    page = f"/claims/{quote(claim_id, safe='')}"
     async with httpx.AsyncClient(base_url=base, timeout=60, cookies={"ds_actor": actor_cookie}) as client:
-        form = await client.get(f"/evidence/overturn_stance?claim_id={claim_id}&pmid={pmid}")
+        form = await client.get(page)
         token = TOKEN.search(form.text)
         if form.status_code != 200 or not token:
             return 0.0, f"form: HTTP {form.status_code}"
         await start.wait()
         started = time.perf_counter()
-        answer = await client.post("/evidence/overturn_stance", data={
-            "claim_id": claim_id, "pmid": str(pmid), "stance": "neutral", "note": "bench/review_load.py",
-            "csrftoken": token.group(1)})
+        answer = await client.post(page, data={
+            "action": "overturn_stance", "pmid": str(pmid), "stance": "neutral",
+            "note": "bench/review_load.py", "csrftoken": token.group(1)})
         elapsed = time.perf_counter() - started
         if answer.status_code != 302:
             return elapsed, f"post: HTTP {answer.status_code}"
@@ -105,7 +107,7 @@ async def load(base: str, user: str, password: str,
         actor = client.cookies["ds_actor"]
     start = asyncio.Event()
     tasks = [asyncio.create_task(one_review(base, actor, claim, pmid, start)) for claim, pmid in targets]
-    await asyncio.sleep(3)  # every form is open (they are fetched before the start)
+    await asyncio.sleep(3)  # every claim's page is open (they are fetched before the start)
     start.set()
     return await asyncio.gather(*tasks)
 

@@ -2,7 +2,7 @@
 
 A form names one action of `ACTIONS`; the values a select offers (stances, verdicts) come from
 their one home in `claims/`, and the database's `reviews_validate` trigger refuses anything
-else with its reason, as it does for the writable canned queries.
+else with its reason.
 """
 
 from __future__ import annotations
@@ -21,6 +21,9 @@ ACTIONS = ("confirm_stance", "overturn_stance", "override_verdict", "note")
 DONE = {"confirm_stance": "Stance confirmed", "overturn_stance": "Stance recorded",
         "override_verdict": "Verdict recorded", "note": "Note added"}
 NOTE_CHARS = 2000
+# Where reviewers once signed off: writable canned queries, which showed their SQL with "Run SQL".
+# Their paths (/<database>/<name>) now lead to the claim's page and store nothing.
+OLD_REVIEW_FORMS = ("confirm_stance", "overturn_stance", "override_verdict", "add_note")
 
 
 class Refused(ValueError):

@@ -25,7 +25,6 @@ from datasette.app import Datasette
 from datasette.plugins import pm
 from datasette.utils import await_me_maybe
 from datasette.utils.asgi import Request, Response
-from markupsafe import escape
 
 from evidence.refresh import VerdictRefresher
 from evidence.serving import (
@@ -97,10 +96,12 @@ def guard(datasette: Datasette, app):
         path = scope["path"]
         is_open = path in OPEN_WITHOUT_LOGIN or path.startswith(OPEN_FOLDERS_WITHOUT_LOGIN)
         if site.require_login and not is_open:
-            if not await _actor(datasette, Request(scope, receive)):
+            request = Request({**scope, "csrftoken": lambda: ""}, receive)  # outside Datasette's CSRF layer
+            if not await _actor(datasette, request):
                 query = scope.get("query_string", b"").decode("latin-1")
                 back = path + (f"?{query}" if query else "")
-                return await _sign_in_required(datasette, path, back).asgi_send(send_with_headers)
+                refusal = await _sign_in_required(datasette, request, back)
+                return await refusal.asgi_send(send_with_headers)
         if path in NOT_OFFERED:
             return await Response.text("Not offered here: use `datasette hash-password`.",
                                        status=404).asgi_send(send_with_headers)
@@ -118,17 +119,16 @@ async def _actor(datasette: Datasette, request: Request):
     return None
 
 
-def _sign_in_required(datasette: Datasette, path: str, back: str) -> Response:
-    """403 offering sign-in, then the way back to what was asked for (`back`, with its query)."""
+async def _sign_in_required(datasette: Datasette, request: Request, back: str) -> Response:
+    """403 offering sign-in, then the way back to what was asked for (`back`, with its query): a page
+    of the site (its header, menu and sign-in link), or JSON for a data format."""
     login = datasette.urls.path("/-/login")
-    if path.endswith((".json", ".atom", ".csv")):  # the ASGI path holds no query string
+    if request.path.endswith((".json", ".atom", ".csv")):  # the ASGI path holds no query string
         return Response.json({"ok": False, "status": 403, "error": "Sign in to see this site.",
-                               "login": login}, status=403)
-    page = (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Sign in required</title>'
-            f'</head><body><h1>Sign in required</h1><p>This site is open to signed-in reviewers only. '
-            f'<a href="{escape(sign_in_url(datasette, back))}">Sign in</a> '
-            f'and you will come back to this page.'
-            f'</p></body></html>')
+                              "login": login}, status=403)
+    await datasette.invoke_startup()  # once per process; rendering needs it
+    page = await datasette.render_template("sign_in_required.html", {"sign_in": sign_in_url(datasette, back)},
+                                           request=request)
     return Response.html(page, status=403)
 
 

@@ -7,6 +7,10 @@
 - `/scorecard`: every claim on one laptop screen or two, with facets.
 - `/search`: the ranked search with matched words marked, each result opening its article.
 - Refusals (403) say what to do and offer sign-in, never a permission's internal name.
+- The old review forms (`/evidence/confirm_stance`, ... once canned queries that showed their
+  SQL) lead to the claim's page, where reviews are written; a post to them stores nothing.
+- Datasette's generic row page for an article (`/evidence/articles/<id>`) leads to
+  `/articles/<id>`; its JSON and CSV stay Datasette's.
 
 The data comes from `evidence/claim_page.py`, `article_page.py` and `scorecard.py` (kept
 until the evidence changes, `evidence/cache.py`); this file only routes, checks who may
@@ -27,8 +31,9 @@ from evidence.cache import PerVersion
 from evidence.claim_page import claim_page
 from evidence.display import marked_snippet
 from evidence.fragments import CSRF_TOKEN, VOCABULARY, for_request, fragment
-from evidence.reviewing import DONE, Refused, read_form, store
+from evidence.reviewing import DONE, OLD_REVIEW_FORMS, Refused, read_form, store
 from evidence.scorecard import FACETS, scorecard
+from evidence.search import ranked
 from evidence.serving import REVIEWER, STATIC_MOUNT
 from evidence.signin import sign_in_url
 
@@ -117,24 +122,44 @@ async def scorecard_view(datasette, request) -> Response:
 
 
 async def search_view(datasette, request) -> Response:
-    """The ranked search (the `search` canned query's SQL, its one home) with matches marked."""
+    """The ranked search (evidence/search.py, shared with the `search` canned query) with matches marked."""
     words = request.args.get("q", "")
     database = datasette.get_database()
-    sql = (await datasette.get_canned_query(database.name, "search", request.actor))["sql"]
-    rows = await database.execute_fn(
-        lambda conn: KEPT.get(conn, ("search", words),
-                              lambda: [dict(row) for row in conn.execute(sql, {"q": words})])
-    ) if words.strip() else []
+    rows = await database.execute_fn(lambda conn: ranked(conn, words)) if words.strip() else []
     return await _render(datasette, request, "search.html", {
         "q": words, "rows": rows, "marked": marked_snippet,
         "database_url": datasette.urls.database(database.name)})
 
 
+async def old_review_form(datasette, request) -> Response:
+    """A bookmark or script reaching an old review form: GET goes to the claim's page (at the
+    study or the verdict it named), or to the scorecard; a post stores nothing and says where to go."""
+    asked = request.args if request.method in ("GET", "HEAD") else await request.post_vars()
+    claim_id, pmid = (asked.get("claim_id") or "").strip(), (asked.get("pmid") or "").strip()
+    if claim_id:
+        where = datasette.urls.path(f"/claims/{quote(claim_id, safe='')}")
+        where += f"#study-{pmid}" if pmid.isdigit() else "#verdict"
+    else:
+        where = datasette.urls.path("/scorecard")
+    if request.method in ("GET", "HEAD"):
+        return Response.redirect(where)
+    return await _render(datasette, request, "review_moved.html", {"where": where}, status=410)
+
+
+def article_row(datasette, request) -> Response:
+    """Datasette's generic row page for an article (a `pmid` column, 33 fields) is the article's
+    page; its JSON and CSV (`.json`, `.csv`) stay Datasette's."""
+    return Response.redirect(datasette.urls.path(f"/articles/{int(request.url_vars['pmid'])}"))
+
+
 @hookimpl
 def register_routes():
+    forms = "|".join(OLD_REVIEW_FORMS)
     return [(r"^/claims/(?P<claim_id>[^/]+)$", claim_view), (r"^/search$", search_view),
             (r"^/articles/(?P<pmid>[0-9]{1,9})$", article_view),
-            (r"^/scorecard$", scorecard_view)]
+            (r"^/scorecard$", scorecard_view),
+            (rf"^/(?P<database>[^/.]+)/(?P<old_form>{forms})$", old_review_form),
+            (r"^/(?P<database>[^/.]+)/articles/(?P<pmid>[0-9]{1,9})$", article_row)]
 
 
 @hookimpl

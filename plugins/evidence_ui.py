@@ -4,9 +4,8 @@
   highlighted, search matches marked, links from a claim id to the claim's page and from a
   record to the article's page. Everything from abstracts or website copy is escaped: it is
   shown as text, never run as markup.
-- Reviews apply in the background: after a reviewer's write query has answered, the
-  claims it touched are re-linked (`evidence/refresh.py`); until then their verdict shows
-  as pending.
+- A `pmid` cell of a table or row page names its record ("PMID 123", "local record
+  98000017") and links to the article's page: a local number is never shown as a PMID.
 - `/-/evidence-map`: claims x studies by stance (colour and shape), grouped by evidence level,
   and publications per year, drawn as SVG on the server (no script).
 - `/audits/<id>`: an audit's report as `evidence audit --format html` writes it.
@@ -25,8 +24,7 @@ from db.articles import record_label
 from evidence.audit_page import audit_report
 from evidence.display import abstract_html, marked_snippet
 from evidence.evidence_map import evidence_map_page
-
-REVIEW_QUERIES = {"confirm_stance", "overturn_stance", "override_verdict", "add_note"}
+from evidence.search import ranked_json
 
 
 def _json(value):
@@ -63,6 +61,24 @@ def prepare_connection(conn):
     conn.create_function("search_terms", 1, search_terms, deterministic=True)
     conn.create_function("record_label", 2, lambda pmid, local: record_label(pmid, bool(local)),
                          deterministic=True)
+    # the `search` canned query's rows, kept per words and data version (evidence/search.py)
+    conn.create_function("ranked_search", 1, lambda words: ranked_json(conn, words))
+
+
+async def _record_cell(datasette, database: str, row, pmid: int, title: str | None = None) -> Markup | None:
+    """A `pmid` cell of a table or row page: the record by its label (after its title, for a
+    foreign key), opening the article's page."""
+    local = row["is_local_id"] if "is_local_id" in row.keys() else None
+    if local is None:
+        found = (await datasette.get_database(database).execute(
+            "SELECT is_local_id FROM articles WHERE pmid = ?", [pmid])).first()
+        if found is None:
+            return None
+        local = found[0]
+    href, label = datasette.urls.path(f"/articles/{pmid}"), record_label(pmid, bool(local))
+    if title and title != str(pmid):
+        return Markup('<a href="{}">{}</a>&nbsp;<em>{}</em>').format(href, title, label)
+    return Markup('<a href="{}">{}</a>').format(href, label)
 
 
 @hookimpl
@@ -74,6 +90,11 @@ def render_cell(row, value, column, table, database, datasette):
                 Markup("<li>{}</li>").format(s) for s in sentences) + Markup("</ul>")
     if table is None and column == "report" and isinstance(value, int):
         return Markup('<a href="{}">report</a>').format(datasette.urls.path(f"/audits/{value}"))
+    if table is not None and column == "pmid":
+        if isinstance(value, dict) and isinstance(value.get("value"), int):  # a foreign key, with its title
+            return _record_cell(datasette, database, row, value["value"], value.get("label"))
+        if isinstance(value, int):
+            return _record_cell(datasette, database, row, value)
     if table is not None or not isinstance(value, str):
         return None
     if column == "abstract" and "rationale" in row.keys():
@@ -91,20 +112,6 @@ def render_cell(row, value, column, table, database, datasette):
     return None
 
 
-@hookimpl
-def asgi_wrapper(datasette):
-    def wrap(app):
-        async def refresh_after_reviews(scope, receive, send):
-            await app(scope, receive, send)
-            if (scope["type"] == "http" and scope["method"] == "POST"
-                    and scope["path"].rstrip("/").rsplit("/", 1)[-1] in REVIEW_QUERIES):
-                datasette.evidence_site.refresher.poke()
-
-        return refresh_after_reviews
-
-    return wrap
-
-
 class _LockInWords(BaseLoader):
     """Datasette's templates mark reviewers-only queries and tables with a lock emoji, which
     browsers without an emoji font draw as an empty box: say it in words instead."""
@@ -118,6 +125,26 @@ class _LockInWords(BaseLoader):
 
     def list_templates(self):
         return self.loader.list_templates()
+
+
+def _column_label(name: str) -> str:
+    """A column's heading on table and row pages: a `pmid` column holds local numbers too."""
+    return "record" if name == "pmid" else name
+
+
+@hookimpl
+def extra_template_vars(datasette):
+    async def record_link(pk: str, cells: list[dict], database: str) -> Markup:
+        """The articles table's own `pmid` cell (its primary key, which Datasette renders itself)."""
+        local = next((c.get("raw") for c in cells if c.get("column") == "is_local_id"), None)
+        if local is None:  # the is_local_id column is hidden
+            found = (await datasette.get_database(database).execute(
+                "SELECT is_local_id FROM articles WHERE pmid = ?", [int(pk)])).first()
+            local = found[0] if found else None
+        label = f"record {pk}" if local is None else record_label(int(pk), bool(local))
+        return Markup('<a href="{}">{}</a>').format(datasette.urls.path(f"/articles/{pk}"), label)
+
+    return {"column_label": _column_label, "record_link": record_link}
 
 
 @hookimpl

@@ -21,6 +21,7 @@ from datasette.filters import Filters
 from datasette.utils import path_from_row_pks
 from datasette_auth_passwords.utils import hash_password
 
+from evidence.reviewing import OLD_REVIEW_FORMS
 from evidence.signin import FREE_ATTEMPTS, Throttle, check_password
 from evidence.webapp import datasette_for
 from tests.conftest import copy_db
@@ -103,7 +104,7 @@ def enumerate_routes(ds) -> dict[str, str]:
             rows.append((table, pk))
     values = {"format": FORMATS, "database": ["evidence"], "table": tables + list(queries),
               "path": ["app.css", "evidence.css"], "rest": [""], "claim_id": ["no_side_effects"],
-              "pmid": ["99100001"], "audit_id": ["1"]}
+              "pmid": ["99100001"], "audit_id": ["1"], "old_form": list(OLD_REVIEW_FORMS)}
     routes: dict[str, str] = {}
     for pattern, _view in ds._routes():
         if "(?P<pks>" in pattern.pattern:
@@ -134,7 +135,8 @@ def test_the_enumeration_reaches_every_kind_of_route(open_site):
                  "/evidence/articles", "/evidence/scorecard.json", "/evidence/new_evidence",
                  "/evidence/articles/99100001"):
         assert path in routes, path
-    assert routes["/evidence/override_verdict"] == "write"
+    assert "/evidence/override_verdict" in routes  # the old review form, now leading to the claim's page
+    assert "write" not in routes.values()  # reviews are written on a claim's page only
     assert len(routes) > 150
 
 
@@ -158,7 +160,7 @@ def test_login_required_refuses_every_route_to_anonymous_visitors_and_offers_sig
 def test_login_required_opens_the_site_to_signed_in_reviewers(closed_site):
     cookies = signed_in(closed_site)
     for path in ("/-/evidence-map", "/how-to-read", "/evidence/scorecard.json", "/evidence/new_evidence.atom",
-                 "/-/metadata.json", "/evidence/articles/99100001"):
+                 "/-/metadata.json", "/articles/99100001", "/evidence/articles/99100001.json"):
         assert run(closed_site.client.get(path, cookies=cookies)).status_code == 200, path
 
 
@@ -170,8 +172,10 @@ def test_an_open_site_answers_every_route_to_anonymous_visitors_without_letting_
             assert response.status_code == 403, path
         elif kind in ("query", "table", "page") and not path.endswith(".csv"):
             assert response.status_code == 200, (path, response.status_code)
-    for path in ("/-/evidence-map", "/evidence/articles/99100001", "/evidence/articles/99100001.json"):
+    for path in ("/-/evidence-map", "/evidence/articles/99100001.json", "/evidence/articles/99100001.csv"):
         assert run(open_site.client.get(path)).status_code == 200, path
+    row = run(open_site.client.get("/evidence/articles/99100001"))  # the generic row page is the article's
+    assert (row.status_code, row.headers["location"]) == (302, "/articles/99100001")
     assert run(open_site.client.get("/-/password-tool")).status_code == 404
     assert open_db_reviews(open_site) == 0
 

@@ -151,6 +151,19 @@ def test_a_local_record_page_never_links_pubmed(server, page):
     shoot(page, "6-local-record")
 
 
+def test_the_old_review_forms_and_the_generic_article_row_lead_to_the_workbench(server, page):
+    page.goto(f"{server}/evidence/overturn_stance?claim_id=no_side_effects&pmid=99100001")
+    page.wait_for_url("**/claims/no_side_effects#study-99100001")
+    body = page.locator("body").inner_text()
+    assert "Run SQL" not in body and "Format SQL" not in body and "INSERT" not in body
+    page.goto(f"{server}/evidence/articles/99100901")
+    page.wait_for_url("**/articles/99100901")
+    page.goto(f"{server}/evidence/articles?_sort_desc=pmid")
+    assert page.locator("th[data-column=pmid]").inner_text().strip().startswith("record")
+    assert page.locator("td.col-pmid", has_text="local record 99100901").count() == 1
+    shoot(page, "12-articles-table")
+
+
 def test_the_scorecard_fits_twenty_claims_in_two_laptop_screens(server, page):
     page.goto(f"{server}/scorecard")
     assert page.locator("tbody tr").count() == 20
@@ -188,7 +201,8 @@ def test_an_anonymous_visitor_of_a_closed_site_gets_sign_in_on_every_route(close
 def test_signing_in_on_a_closed_site_returns_to_the_claim_asked_for(closed_server, page):
     page.goto(f"{closed_server}/claims/no_side_effects")
     shoot(page, "10-closed-site")
-    page.get_by_role("link", name="Sign in").click()
+    assert page.locator("header .sign-in-link").is_visible()  # the site's own header, as on every page
+    page.get_by_role("paragraph").get_by_role("link", name="Sign in").click()
     sign_in(page)
     page.wait_for_url(f"{closed_server}/claims/no_side_effects")
     assert page.locator(".verdict-badge").first.is_visible()

@@ -64,14 +64,15 @@ def signed_in(ds, actor=REVIEWER) -> dict[str, str]:
     return {"ds_actor": ds.sign({"a": actor}, "actor")}
 
 
-def post_review(ds, query: str, data: dict[str, str], cookies: dict[str, str] | None = None,
-                with_csrf: bool = True):
-    cookies = dict(cookies or {})
+def post_review(ds, data: dict[str, str], cookies: dict[str, str] | None = None, with_csrf: bool = True):
+    """A review posted as the claim's page posts it (`data` names the claim as claim_id)."""
+    cookies, data = dict(cookies or {}), dict(data)
+    page = f"/claims/{data.pop('claim_id')}"
     if with_csrf:
-        form = get(ds, f"/evidence/{query}", cookies=cookies)
+        form = get(ds, page if "ds_actor" in cookies else "/-/login", cookies=cookies)
         cookies["ds_csrftoken"] = form.cookies["ds_csrftoken"]
         data = {**data, "csrftoken": re.search(r'name="csrftoken" value="([^"]+)"', form.text).group(1)}
-    return run(ds.client.post(f"/evidence/{query}", data=data, cookies=cookies))
+    return run(ds.client.post(page, data=data, cookies=cookies))
 
 
 def applied(ds) -> None:
@@ -138,26 +139,65 @@ def test_search_takes_any_words_without_syntax_errors(served, words, found):
     assert sorted(r["record"] for r in response.json()) == found
 
 
+def test_the_search_as_data_gives_the_search_pages_results_with_their_types(served):
+    rows = get(served, "/evidence/search.json?_shape=array&q=dissociation").json()
+    assert [r["record"] for r in rows] == ["PMID 99100001"]
+    assert (rows[0]["year"], rows[0]["is_retracted"]) == (2021, 0)
+    assert "\x02dissociation\x03" in rows[0]["matched_text"].lower()
+    assert rows[0]["pubmed"] == "https://pubmed.ncbi.nlm.nih.gov/99100001/"
+    assert 'href="/articles/99100001"' in get(served, "/search?q=dissociation").text
+    assert "PMID 99100001" in get(served, "/evidence/search.csv?q=dissociation").text
+    assert get(served, "/evidence/search.json?_shape=array&q=").json() == []
+    db = open_db(served.databases["evidence"].path)  # a changed article is searched afresh
+    db.execute("UPDATE articles SET is_retracted = 1 WHERE pmid = 99100001")
+    db.conn.commit()
+    assert get(served, "/evidence/search.json?_shape=array&q=dissociation").json()[0]["is_retracted"] == 1
+
+
 def test_anonymous_visitors_cannot_write_or_run_their_own_sql(served):
-    response = post_review(served, "override_verdict",
-                           {"claim_id": "no_side_effects", "verdict": "supported"}, with_csrf=False)
-    assert response.status_code == 403
-    assert get(served, "/evidence/override_verdict").status_code == 403
+    response = post_review(served, {"claim_id": "no_side_effects", "action": "override_verdict",
+                                    "verdict": "supported"})
+    assert response.status_code == 302 and response.headers["location"].startswith("/-/login?next=")
     assert get(served, "/evidence.json?sql=select+1").status_code == 403
     assert open_db(served.databases["evidence"].path)["reviews"].count == 0
 
 
+@pytest.mark.parametrize("form", ["confirm_stance", "overturn_stance", "override_verdict", "add_note"])
+def test_the_old_review_forms_lead_to_the_claims_page_and_store_nothing(served, form):
+    """Once writable canned queries (an SQL console with "Run SQL"); reviews are written on a claim's page."""
+    queries = run(served.get_canned_queries("evidence", REVIEWER))
+    assert form not in queries and not any(q.get("write") for q in queries.values())
+    there = get(served, f"/evidence/{form}?claim_id=no_side_effects&pmid=99100001", cookies=signed_in(served))
+    assert (there.status_code, there.headers["location"]) == (302, "/claims/no_side_effects#study-99100001")
+    assert get(served, f"/evidence/{form}?claim_id=no_side_effects").headers["location"] == (
+        "/claims/no_side_effects#verdict")
+    assert get(served, f"/evidence/{form}").headers["location"] == "/scorecard"
+    cookies = signed_in(served)
+    login = get(served, "/-/login", cookies=cookies)
+    token = re.search(r'name="csrftoken" value="([^"]+)"', login.text).group(1)
+    posted = run(served.client.post(
+        f"/evidence/{form}", cookies={**cookies, "ds_csrftoken": login.cookies["ds_csrftoken"]},
+        data={"claim_id": "no_side_effects", "pmid": "99100001", "stance": "neutral", "verdict": "mixed",
+              "note": "x", "csrftoken": token}))
+    assert posted.status_code == 410
+    assert "Nothing was recorded" in posted.text
+    assert 'href="/claims/no_side_effects#study-99100001"' in posted.text
+    for page in (there, posted):
+        assert "Run SQL" not in page.text and "Format SQL" not in page.text and "INSERT" not in page.text
+    assert open_db(served.databases["evidence"].path)["reviews"].count == 0
+
+
 def test_writes_without_the_csrf_token_are_refused(served):
-    response = post_review(served, "override_verdict", {"claim_id": "no_side_effects", "verdict": "mixed",
-                                                         "note": "x"}, signed_in(served), with_csrf=False)
+    response = post_review(served, {"claim_id": "no_side_effects", "action": "override_verdict",
+                                    "verdict": "mixed", "note": "x"}, signed_in(served), with_csrf=False)
     assert response.status_code == 403
     assert "did not match cookie" in response.text
+    assert open_db(served.databases["evidence"].path)["reviews"].count == 0
 
 
 def test_a_reviewers_verdict_is_stored_with_actor_and_time_and_takes_effect(served):
-    response = post_review(served, "override_verdict",
-                           {"claim_id": "no_side_effects", "verdict": "mixed", "note": "Only mild events"},
-                           signed_in(served))
+    response = post_review(served, {"claim_id": "no_side_effects", "action": "override_verdict",
+                                    "verdict": "mixed", "note": "Only mild events"}, signed_in(served))
     assert response.status_code == 302
     applied(served)
     db = open_db(served.databases["evidence"].path)
@@ -173,8 +213,8 @@ def test_a_reviewers_verdict_is_stored_with_actor_and_time_and_takes_effect(serv
 def test_an_overturned_stance_changes_the_evidence_and_the_verdict_once_applied(served):
     cookies = signed_in(served)
     for pmid in ("99100001", "99100002"):
-        post_review(served, "overturn_stance", {"claim_id": "no_side_effects", "pmid": pmid,
-                                                "stance": "neutral", "note": "fixture"}, cookies)
+        post_review(served, {"claim_id": "no_side_effects", "action": "overturn_stance", "pmid": pmid,
+                             "stance": "neutral", "note": "fixture"}, cookies)
     applied(served)
     rows = get(served, "/evidence/evidence_for_claim.json?_shape=array&claim=no_side_effects").json()
     assert {r["record"]: r["stance"] for r in rows}["PMID 99100001"] == "neutral"
@@ -198,17 +238,16 @@ def test_a_review_shows_as_pending_until_its_claim_is_relinked(served):
 
 
 def test_a_bad_review_is_refused_with_the_reason_and_stores_nothing(served):
-    response = post_review(served, "overturn_stance", {"claim_id": "no_side_effects", "pmid": "99100001",
-                                                       "stance": "maybe", "note": ""}, signed_in(served))
-    assert response.status_code == 302
-    messages = served.unsign(response.cookies["ds_messages"], "messages")
-    assert "the stance must be supports, contradicts or neutral" in messages[0][0]
+    response = post_review(served, {"claim_id": "no_side_effects", "action": "overturn_stance",
+                                    "pmid": "99100001", "stance": "maybe", "note": ""}, signed_in(served))
+    assert response.status_code == 400
+    assert "Not recorded: the stance must be one of supports, contradicts, neutral" in response.text
     assert open_db(served.databases["evidence"].path)["reviews"].count == 0
 
 
 def test_markup_in_abstracts_and_website_copy_is_shown_as_text(served):
     pages = [get(served, "/evidence/evidence_for_claim?claim=no_side_effects").text,
-             get(served, "/evidence/articles/99100002").text,
+             get(served, "/articles/99100002").text, get(served, "/evidence/articles?pmid=99100002").text,
              get(served, f"/evidence/sources/{tilde_encode('hostile.html')}").text,
              get(served, "/-/evidence-map").text]
     for page in pages:

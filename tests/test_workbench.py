@@ -174,13 +174,33 @@ def test_every_page_offers_sign_in_to_anonymous_visitors(served):
 
 
 def test_a_refusal_says_what_to_do_never_an_internal_permission_name(served):
-    page = get(served, "/evidence/override_verdict")
+    page = get(served, "/evidence?sql=select+1")  # running one's own SQL is for reviewers
     assert page.status_code == 403
     assert "Reviewers only" in page.text and "Sign in as a reviewer" in page.text
-    assert "/-/login?next=%2Fevidence%2Foverride_verdict" in page.text
+    assert "/-/login?next=%2Fevidence%3Fsql%3Dselect%2B1" in page.text
     assert "view-" not in page.text and "execute-sql" not in page.text and "Forbidden" not in page.text
-    visitor = get(served, "/evidence/override_verdict", cookies=signed_in(served, {"id": "bob"}))
+    visitor = get(served, "/evidence?sql=select+1", cookies=signed_in(served, {"id": "bob"}))
     assert "signed in as bob, which is not a reviewer account" in visitor.text
+
+
+def test_a_closed_sites_sign_in_page_looks_like_the_site(linked_db, tmp_path):
+    closed = datasette_for(copy_db(linked_db, tmp_path / "evidence.db"),
+                           {"REVIEWER_PASSWORD_HASH_ALICE": "x", "EVIDENCE_REQUIRE_LOGIN": "1"})
+    page = get(closed, "/claims/no_side_effects")
+    assert page.status_code == 403
+    assert "/evidence-static/evidence.css" in page.text and 'class="sign-in-link"' in page.text
+    assert "Sign in required" in page.text
+    assert page.text.count('href="/-/login?next=%2Fclaims%2Fno_side_effects"') == 2  # header and text
+    assert "view-" not in page.text and "permission" not in page.text.lower()
+
+
+def test_no_review_is_offered_as_an_sql_console(served):
+    for cookies in ({}, signed_in(served)):
+        for path in ("/", "/evidence", "/claims/no_side_effects", "/scorecard"):
+            text = get(served, path, cookies=cookies).text
+            assert "Run SQL" not in text or path == "/evidence", path  # a reviewer's own SQL box only
+            for form in ("confirm_stance", "overturn_stance", "override_verdict", "add_note"):
+                assert f"/evidence/{form}" not in text, (path, form)
 
 
 def test_the_article_page_cites_the_record_in_full_and_lists_its_claims(served):
@@ -212,11 +232,22 @@ def test_no_page_or_output_calls_a_local_record_a_pmid(served, linked_db, tmp_pa
              "/evidence/evidence_for_claim?claim=no_side_effects",
              "/evidence/evidence_for_claim.csv?claim=no_side_effects",
              "/evidence/new_evidence?since=2000-01-01", "/evidence/new_evidence.atom?since=2000-01-01",
-             "/evidence/retracted_or_corrected.json", "/evidence/audits", "/audits/1"]
+             "/evidence/retracted_or_corrected.json", "/evidence/audits", "/audits/1",
+             # Datasette's own table and row pages: a pmid column holds local numbers too
+             "/evidence/articles", f"/evidence/articles?pmid={LOCAL}", "/evidence/articles?_search=dizziness",
+             f"/evidence/articles?pmid={LOCAL}&_nocol=is_local_id", f"/evidence/claim_evidence?pmid={LOCAL}",
+             f"/evidence/claim_evidence/no_side_effects,{LOCAL}", f"/evidence/article_topics?pmid={LOCAL}",
+             f"/evidence/abstract_sections?pmid={LOCAL}"]
     outputs = {path: get(served, path) for path in pages}
+    row = get(served, f"/evidence/articles/{LOCAL}")  # the generic row page is the article's page
+    assert (row.status_code, row.headers["location"]) == (302, f"/articles/{LOCAL}")
     for path, response in outputs.items():
         assert response.status_code == 200, path
         assert not AS_PMID.search(response.text), path
+        for cell in re.findall(r'<td class="col-pmid[^"]*">(.*?)</td>', response.text, re.S):
+            assert str(LOCAL) not in cell or f"local record {LOCAL}" in cell, (path, cell)
+        for heading in re.findall(r'<th [^>]*data-column="pmid"[^>]*>(.*?)</th>', response.text, re.S):
+            assert re.sub(r"<[^>]+>|&nbsp;[▼▲]", "", heading).strip() == "record", (path, heading)
         assert not BAD_PLURALS.search(response.text), (path, BAD_PLURALS.search(response.text))
     db = ["--db", str(linked_db)]
     texts = {
@@ -308,6 +339,6 @@ def test_the_atom_feed_answers_with_local_records(served):
 
 
 def test_reviewers_only_queries_are_marked_in_words_not_with_a_lock_emoji(served):
-    text = get(served, "/evidence", cookies=signed_in(served)).text
-    assert "Reviewer: overturn a stance</a> <small class=\"private\">(reviewers only)</small>" in text
-    assert "🔒" not in text
+    source = served.jinja_env.loader.get_source(served.jinja_env, "database.html")[0]
+    assert "🔒" not in source and '<small class="private">(reviewers only)</small>' in source
+    assert "🔒" not in get(served, "/evidence", cookies=signed_in(served)).text
