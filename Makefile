@@ -30,6 +30,7 @@ bench: install
 	$(BIN)/python bench/review_load.py --reviews 50 --records 20000
 	$(BIN)/python bench/scifact.py cv
 	$(BIN)/python bench/stance_eval.py
+	$(BIN)/python bench/engine.py --limit 100 --baseline a08a794
 
 faults: install
 	$(BIN)/python bench/kill_store.py --kills 100 --runs 10
