@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 from datasette_auth_passwords.utils import hash_password
 
-from tests.conftest import FIXTURES, copy_db
+from tests.conftest import copy_db
 from tests.server import EVIDENCE, free_port, start, stop
+from tests.webclient import linked_fixtures
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
@@ -32,11 +33,7 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
 
 @pytest.fixture(scope="module")
 def linked(tmp_path_factory) -> Path:
-    db = tmp_path_factory.mktemp("browser") / "evidence.db"
-    records = [str(FIXTURES / "serve_records.xml"), str(FIXTURES / "local_record.xml")]
-    for args in (["import", *records], ["link"]):
-        subprocess.run(EVIDENCE + args + ["--db", str(db), "--quiet"], check=True, capture_output=True)
-    return db
+    return linked_fixtures(tmp_path_factory.mktemp("browser"))
 
 
 def _serve(db: Path, **env: str):

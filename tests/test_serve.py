@@ -6,7 +6,6 @@ The database is linked from synthetic records (tests/fixtures/serve_records.xml,
 
 from __future__ import annotations
 
-import asyncio
 import re
 from pathlib import Path
 from urllib.parse import quote
@@ -20,6 +19,7 @@ from db.claims import add_review, save_audit, save_source
 from evidence.serving import metadata_for
 from evidence.webapp import datasette_for
 from tests.conftest import copy_db
+from tests.webclient import REVIEWER, get, run, serve_copy, signed_in
 
 FIXTURE = Path(__file__).parent / "fixtures" / "serve_records.xml"
 READ_QUERIES = {
@@ -27,12 +27,6 @@ READ_QUERIES = {
     "new_evidence": "since=", "retracted_or_corrected": "", "studies_by_design_and_year": "",
     "search": "q=ketamine", "audits": "",
 }
-REVIEWER = {"id": "alice", "roles": ["reviewer"]}
-
-
-def run(coroutine):
-    return asyncio.run(coroutine)
-
 
 @pytest.fixture(scope="module")
 def linked_db(synthetic_linked_db, tmp_path_factory) -> Path:
@@ -49,19 +43,7 @@ def linked_db(synthetic_linked_db, tmp_path_factory) -> Path:
 
 @pytest.fixture
 def served(linked_db, tmp_path):
-    """A fresh copy of the linked database behind Datasette, as `evidence serve` configures it."""
-    path = copy_db(linked_db, tmp_path / "evidence.db")
-    ds = datasette_for(path, {"REVIEWER_PASSWORD_HASH_ALICE": "x"})
-    run(ds.invoke_startup())
-    return ds
-
-
-def get(ds, path, **kwargs):
-    return run(ds.client.get(path, **kwargs))
-
-
-def signed_in(ds, actor=REVIEWER) -> dict[str, str]:
-    return {"ds_actor": ds.sign({"a": actor}, "actor")}
+    return serve_copy(linked_db, tmp_path)
 
 
 def post_review(ds, data: dict[str, str], cookies: dict[str, str] | None = None, with_csrf: bool = True):

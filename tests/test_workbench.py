@@ -9,7 +9,6 @@ local_record.xml: PMIDs from 99100001, titles "[TEST FIXTURE]"). 99100901 is a l
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
@@ -24,11 +23,11 @@ from db import open_db
 from db.claims import save_audit
 from evidence.evidence_map import year_bars
 from evidence.webapp import datasette_for
-from tests.conftest import FIXTURES, copy_db
+from tests.conftest import copy_db
 from tests.server import EVIDENCE
+from tests.webclient import get, linked_fixtures, run, serve_copy, signed_in
 
 LOCAL = 99100901
-REVIEWER = {"id": "alice", "roles": ["reviewer"]}
 # A local number written as a PubMed ID, in any of the ways a page or an output could.
 AS_PMID = re.compile(rf"PMID:? ?{LOCAL}|pubmed\.ncbi\.nlm\.nih\.gov/{LOCAL}|\"pmid\": ?{LOCAL}|pmid:{LOCAL}")
 BAD_PLURALS = re.compile(
@@ -36,16 +35,9 @@ BAD_PLURALS = re.compile(
 PAGE = Path(__file__).parent.parent / "claims" / "sources" / "clinic-page-ketamine-for-migraines.txt"
 
 
-def run(coroutine):
-    return asyncio.run(coroutine)
-
-
 @pytest.fixture(scope="module")
 def linked_db(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("workbench") / "evidence.db"
-    records = [str(FIXTURES / "serve_records.xml"), str(FIXTURES / "local_record.xml")]
-    for args in (["import", *records], ["link"]):
-        subprocess.run(EVIDENCE + args + ["--db", str(path), "--quiet"], check=True, capture_output=True)
+    path = linked_fixtures(tmp_path_factory.mktemp("workbench"))
     db = open_db(path)
     audit = json.loads(subprocess.run(EVIDENCE + ["audit", str(PAGE), "--format", "json", "--db", str(path),
                                                   "--quiet"], capture_output=True, text=True).stdout)
@@ -56,17 +48,7 @@ def linked_db(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def served(linked_db, tmp_path):
-    ds = datasette_for(copy_db(linked_db, tmp_path / "evidence.db"), {"REVIEWER_PASSWORD_HASH_ALICE": "x"})
-    run(ds.invoke_startup())
-    return ds
-
-
-def get(ds, path, **kwargs):
-    return run(ds.client.get(path, **kwargs))
-
-
-def signed_in(ds, actor=REVIEWER) -> dict[str, str]:
-    return {"ds_actor": ds.sign({"a": actor}, "actor")}
+    return serve_copy(linked_db, tmp_path)
 
 
 def post_on_claim(ds, claim_id: str, data: dict[str, str], cookies: dict[str, str], form_page: str = ""):
