@@ -3,7 +3,8 @@
 A claim is a sentence (or, when a sentence bundles several figures, a part of one) that
 asserts something the literature can check: efficacy, safety, speed or number of sessions,
 mechanism, prevalence or other figures, comparisons, or a cited study. Calls to action,
-headings, questions, opening hours and descriptions with nothing to check are left out.
+headings, questions, opening hours, cookie banners, disclaimers, praise of the staff or premises,
+filler and descriptions with nothing to check are left out.
 Every claim keeps its exact span in the text.
 """
 
@@ -20,6 +21,14 @@ _CALL_TO_ACTION = re.compile(
     r"click|learn more|sign up|subscribe|visit (us|our)|get in touch|appointment|consultation|"
     r"opening hours|open (monday|daily|from)|we are open|phone|e-?mail us|follow us|"
     r"call \(?\d)", re.IGNORECASE)
+# Copy that is never a claim: cookie banners, disclaimers, praise of the staff or the premises, and
+# filler that asserts nothing a study could check.
+_NEVER_A_CLAIM = re.compile(
+    r"\bcookies?\b|\bprivacy policy\b|\b(not|never) (intended|meant) to (diagnose|treat|replace)|"
+    r"\b(is|does) not (constitute )?medical advice\b|\bfor (informational|educational) purposes\b|"
+    r"\bconsult (with )?(your|a) (doctor|physician|healthcare)|\b(individual )?results (may|can) vary\b|"
+    r"\b(staff|front desk|receptionists?|parking|waiting room|nurses were|doctors? (was|were) (so |very )?"
+    r"(kind|friendly|caring))\b|\b(than|as) you (might|may|would) (think|expect)\b", re.IGNORECASE)
 _SUBJECT = re.compile(r"\b(ketamine|esketamine|infusions?|treatment|therapy|it|this|research|stud(y|ies)|"
                       r"patients|sufferers|symptoms|receptors?|NMDA|glutamate|women|men)\b", re.IGNORECASE)
 _ASSERTION = re.compile(
@@ -59,7 +68,7 @@ def extract(text: str) -> list[FoundClaim]:
 
 
 def _checkable(text: str) -> bool:
-    if text.endswith("?") or _CALL_TO_ACTION.search(text):
+    if text.endswith("?") or _CALL_TO_ACTION.search(text) or _NEVER_A_CLAIM.search(text):
         return False
     if not re.search(r"[.!]$", text) and len(text.split()) < 8:
         return False  # a heading

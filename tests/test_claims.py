@@ -550,3 +550,19 @@ def test_a_footnote_marker_after_a_full_stop_ends_the_sentence():
 ])
 def test_a_claim_says_how_strongly_it_asserts(claim, modality):
     assert understand(claim).modality == modality
+
+
+@pytest.mark.parametrize("copy", [
+    "We use cookies to improve your experience on our website.",
+    "This information is not intended to diagnose or treat any disease.",
+    "Individual results may vary and are not guaranteed.",
+    "The staff were so friendly and parking was easy, and the infusion helped my migraines.",
+    "In fact, migraine may be more common than you might think.",
+])
+def test_banners_disclaimers_praise_and_filler_are_never_claims(copy):
+    assert extract(copy) == []
+
+
+def test_a_claim_beside_that_copy_is_still_found():
+    page = "We use cookies on this site.\n\nKetamine infusions relieve migraine pain within an hour."
+    assert [c.text for c in extract(page)] == ["Ketamine infusions relieve migraine pain within an hour."]
