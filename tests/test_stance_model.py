@@ -56,8 +56,6 @@ CASES = [case for cases in IDEAS.values() for case in cases]
 # them makes these tests fail until the mark is removed.
 KNOWN_WRONG = {
     ("Drug A lowers blood pressure.", "Drug A significantly increased systolic blood pressure compared with placebo."),
-    ("Exercise improves sleep quality in older adults.",
-     "Sleep quality worsened in the exercise group compared with the control group."),
     ("Vitamin D does not reduce the risk of fractures.",
      "There was no significant difference in fracture rates between the vitamin D and placebo groups."),
 }

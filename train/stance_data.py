@@ -300,12 +300,41 @@ def cross_abstract_neutrals(pairs: list[Pair], rng: random.Random, count: int) -
     return extra
 
 
+def near_neutrals(pairs: list[Pair], rng: random.Random, count: int) -> list[Pair]:
+    """Claims paired with the sentence (of another claim's neutral pairs, never anyone's evidence)
+    sharing most of their words: what retrieval puts before the model in open search (the same
+    topic, not the finding), so neutral."""
+    evidence = {p[1] for p in pairs if p[2] != NEUTRAL}  # evidence for any claim is left out
+    sentences = sorted({(p[1], p[0]) for p in pairs if p[1] not in evidence})
+    index: dict[str, set[int]] = defaultdict(set)
+    for number, (sentence, _) in enumerate(sentences):
+        for word in set(words(sentence)) - _COMMON:
+            index[word].add(number)
+    extra: list[Pair] = []
+    for claim in rng.sample(sorted({p[0] for p in pairs}), min(count, len({p[0] for p in pairs}))):
+        overlap: dict[int, int] = defaultdict(int)
+        for word in set(words(claim)) - _COMMON:
+            for number in index.get(word, ()):
+                if sentences[number][1] != claim:
+                    overlap[number] += 1
+        if overlap:
+            best = max(sorted(overlap), key=overlap.get)
+            if overlap[best] >= 3:
+                extra.append((claim, sentences[best][0], NEUTRAL, "near-sentence"))
+    return extra
+
+
+_COMMON = set("the a an of in on and or to with for by is are was were be been that this it as at from than "
+              "not no can may has have had its their which who".split())
+
+
 def training_pairs(seed: int, per_label: int) -> list[Pair]:
     """The balanced training sample: at most `per_label` pairs of each label, shuffled with `seed`."""
     rng = random.Random(seed)
     base = (scifact_pairs(rng) + checkcovid_pairs("train") + checkcovid_neutral_pairs(rng)
             + evinf_pairs("train", rng))
-    pool = base + augmented(base, rng) + cross_abstract_neutrals(base, rng, len(base) // 10)
+    pool = (base + augmented(base, rng) + cross_abstract_neutrals(base, rng, len(base) // 10)
+            + near_neutrals(base, rng, len(base) // 5))
     by_label: dict[str, list[Pair]] = defaultdict(list)
     for pair in pool:
         by_label[pair[2]].append(pair)
