@@ -90,6 +90,9 @@ def examples(db, claim: dict) -> dict:
     pool, docs = general_candidates(db, claim["claim"])
     candidates = [(rf, sf, gold.get(a.pmid, "neutral"), a.pmid)
                   for a, (_, rf, sf) in zip(pool, general.features(claim["claim"], docs, idf), strict=True)]
+    # The stance examples read every sentence of the cited abstracts, although the engine reads findings
+    # only: trained on findings only, the model scored lower on the held-out sets (2026-12-01, in-process,
+    # score_claims metric: Check-COVID dev F1 0.154 vs 0.167, Evidence Inference validation 0.549 vs 0.596).
     marks = ", ".join("?" * len(gold))
     texts = {row[0]: row[1:] for row in db.execute(
         f"SELECT pmid, title, abstract FROM articles WHERE pmid IN ({marks})", list(gold))}

@@ -131,10 +131,14 @@ def document_frequencies(db, claim, table="articles_fts"):
     return n, out
 
 
+def idf_of(n, frequencies):
+    """idf of each word from its document frequency among n articles."""
+    return {t: math.log((n + 1) / (df + 0.5)) for t, df in frequencies.items()}
+
+
 def fts_idf(db, claim, table="articles_fts"):
     """idf of each claim content word, from document counts in the engine's FTS5 index."""
-    n, frequencies = document_frequencies(db, claim, table)
-    return {t: math.log((n + 1) / (df + 0.5)) for t, df in frequencies.items()}
+    return idf_of(*document_frequencies(db, claim, table))
 
 
 def _h(s):

@@ -135,7 +135,8 @@ def check_spec(db: Database, text: str, spec: ClaimSpec, registry_id: str | None
 def check_general(db: Database, text: str, spec: ClaimSpec) -> Check:
     """A claim outside the checkers' domain, judged by the general model (`general.py`)."""
     pool, docs = general_candidates(db, text)
-    results = _general_model().judge_all(text, docs, idf=general.fts_idf(db, text)) if docs else []
+    n, frequencies = general.document_frequencies(db, text)
+    results = _general_model().judge_all(text, docs, idf=general.idf_of(n, frequencies)) if docs else []
     judged = [(article, Judgement(stance, [sentences[i] for i in indices], round(score, 2), GENERAL_METHOD)
                if stance != NEUTRAL else Judgement(method=GENERAL_METHOD))
               for article, (_, sentences, _), (stance, score, indices) in zip(pool, docs, results, strict=True)]
@@ -145,7 +146,7 @@ def check_general(db: Database, text: str, spec: ClaimSpec) -> Check:
         explanation += (" These stances come from the general lexical model, not a checker built for this "
                         "kind of claim: a reviewer must confirm them.")
     elif verdict == "insufficient_evidence":
-        explanation = not_covered(db, text) or explanation
+        explanation = not_covered(db, text, frequencies) or explanation
     return Check(text, spec, None, verdict, explanation, evidence, len(pool), verdict)
 
 
@@ -168,10 +169,11 @@ def _any_form(db: Database, word: str) -> bool:
         "SELECT 1 FROM articles_fts WHERE articles_fts MATCH ? LIMIT 1", [f'"{root}"*']).fetchone() is not None
 
 
-def not_covered(db: Database, text: str) -> str | None:
+def not_covered(db: Database, text: str, frequencies: dict[str, int] | None = None) -> str | None:
     """Say so when the database holds no study that names most of what the claim is about: that is a
     gap in the database, not in the evidence."""
-    _, frequencies = general.document_frequencies(db, text)
+    if frequencies is None:
+        _, frequencies = general.document_frequencies(db, text)
     missing = sorted(word for word, df in frequencies.items()
                      if df == 0 and len(word) > 3 and not word.isdigit() and not _any_form(db, word))
     if not missing or 2 * len(missing) < len(frequencies):  # most of what the claim names is in the database

@@ -96,6 +96,8 @@ _CONNECTORS = {
     "summary",
     "aims",
 }
+# Every word a section label may be made of.
+_LABEL_VOCABULARY = {name for names, _ in _LABEL_WORDS for name in names} | _CONNECTORS
 _WORD = re.compile(r"[a-z]+|\d+(?:\.\d+)?|[%<>=±]")
 
 
@@ -133,10 +135,7 @@ def sections(abstract: str) -> list[tuple[str | None, str]]:
 def _is_label(text: str) -> bool:
     """A section label is written in capitals ("RESULTS") or made of section words ("Methods and
     findings"); a sentence that happens to hold a colon ("Side effects were: ...") is neither."""
-    if text.isupper():
-        return True
-    known = {name for names, _ in _LABEL_WORDS for name in names} | _CONNECTORS
-    return all(word in known for word in re.findall(r"[a-z]+", text.lower()))
+    return text.isupper() or all(word in _LABEL_VOCABULARY for word in re.findall(r"[a-z]+", text.lower()))
 
 
 def features(sentence: str, index: int, count: int) -> list[int]:
