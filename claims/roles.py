@@ -186,16 +186,18 @@ def model() -> RoleModel:
     return RoleModel.load()
 
 
-def abstract_sentences(abstract: str, role_model: RoleModel | None = None) -> list[RoledSentence]:
+@lru_cache(maxsize=4096)
+def abstract_sentences(abstract: str) -> tuple[RoledSentence, ...]:
     """Every sentence of an abstract with its role: from its section label where the label says, else
     from the model, which reads each sentence in its place among all of the abstract's sentences.
-    An abstract of a single unlabelled sentence is read as the record's finding."""
+    An abstract of a single unlabelled sentence is read as the record's finding. Kept per abstract:
+    linking reads the same candidates for claim after claim."""
     parts = [(label, s.text) for label, text in sections(abstract) for s in sentences(text.strip())]
     if len(parts) == 1 and parts[0][0] is None:  # one sentence is all the record says: read it as its finding
-        return [RoledSentence(parts[0][1], "results", False)]
+        return (RoledSentence(parts[0][1], "results", False),)
     known = [role_of_label(label) if label else None for label, _ in parts]
-    guessed = (role_model or model()).roles([text for _, text in parts]) if None in known else known
-    return [
+    guessed = model().roles([text for _, text in parts]) if None in known else known
+    return tuple(
         RoledSentence(text, role or guess, role is not None)
         for (_, text), role, guess in zip(parts, known, guessed, strict=True)
-    ]
+    )

@@ -22,7 +22,7 @@ from claims.lexicon import lexicon
 
 NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
                 "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a": 1, "a single": 1,
-                "a couple of": 2, "couple": 2, "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "half": 0.5}
+                "a couple of": 2, "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "half": 0.5}
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6}
 SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9}
 
@@ -120,7 +120,7 @@ def understand(text: str, topic: str | None = None) -> ClaimSpec:
     discloses = any(_warns_of_harm(clause, topic) for clause in _CLAUSES.split(text))
     if discloses and kind not in ("citation", "figure"):
         kind = "safety"
-    spec = ClaimSpec(kind=kind, discloses=discloses and kind == "safety")
+    spec = ClaimSpec(kind=kind)
     if kind == "safety":
         spec.events = [e.patient for e in words.adverse_events if e.patient and e.match.search(text)]
     spec.intervention = next((n for n, t in words.interventions.items() if t.match.search(text)), None)
@@ -131,7 +131,7 @@ def understand(text: str, topic: str | None = None) -> ClaimSpec:
     spec.absolute = any(absolutes)
     spec.modality = ("absolute" if spec.absolute else "negated absolute" if absolutes
                      else "hedged" if _HEDGED.search(text) else "plain")
-    spec.discloses = spec.discloses and not spec.absolute  # "others cause side effects, it has none": a denial
+    spec.discloses = discloses and kind == "safety" and not spec.absolute  # "others do, it has none": a denial
     spec.denies = kind in ("efficacy", "timing") and bool(_DENIES.search(text))
     if _REFRACTORY.search(text):
         spec.population = "refractory"
@@ -194,7 +194,8 @@ def scope_of(text: str) -> str | None:
     return None
 
 
-# What a figure measures, first match wins: a response rate is never compared with a prevalence.
+# What a figure measures (the cue nearest the number decides): a response rate is never compared
+# with a prevalence.
 MEASURES = (
     ("sex ratio", r"\b(women|female|men|male)s?\b[^.]{0,40}\b(than|as|to|times)\b[^.]{0,20}\b(men|male|women|female)s?\b"),
     ("response", r"\brespon(d|ded|ders?|se|ses)\b|\b(improv\w*|relie(f|ved)|reduction|pain[- ]free|remission|"
