@@ -13,14 +13,10 @@ LEXICON_FILE = Path(__file__).resolve().parent / "lexicon.yml"
 
 
 @dataclass(frozen=True)
-class AdverseEvent:
-    match: re.Pattern
-    search: str  # FTS5 terms
-    patient: str | None  # the patient's words, for suggested rewordings (None: a word for any event)
-
-
-@dataclass(frozen=True)
 class Term:
+    """An intervention, condition or adverse event: how texts name it, what to ask the index for, and
+    the patient's words for it in suggested rewordings (None: none, as for "side effects" in general)."""
+
     match: re.Pattern
     search: str  # FTS5 terms
     patient: str | None = None
@@ -31,7 +27,7 @@ class Lexicon:
     interventions: dict[str, Term]
     conditions: dict[str, Term]
     comparators: re.Pattern  # other treatments
-    adverse_events: tuple[AdverseEvent, ...]
+    adverse_events: tuple[Term, ...]
     any_adverse_event: re.Pattern  # any of them
     adverse_event_search: str  # FTS5: any of them
     discloses_harm: re.Pattern
@@ -45,9 +41,7 @@ def _rx(pattern: str) -> re.Pattern:
 def lexicon() -> Lexicon:
     """The lexicon in LEXICON_FILE, read once per process."""
     data = yaml.safe_load(LEXICON_FILE.read_text(encoding="utf-8"))
-    events = tuple(
-        AdverseEvent(_rx(e["match"]), e["search"], e.get("patient")) for e in data["adverse_events"]
-    )
+    events = tuple(Term(_rx(e["match"]), e["search"], e.get("patient")) for e in data["adverse_events"])
     terms = {
         group: {name: Term(_rx(t["match"]), t["search"], t.get("patient")) for name, t in data[group].items()}
         for group in ("interventions", "conditions")
