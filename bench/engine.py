@@ -40,7 +40,6 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 SHARED = PROJECT.parent / "shared"
 TOOLS, BENCHMARKS = SHARED / "tools", SHARED / "benchmarks"
-ALL_VERDICTS = ["supported", "weakly_supported", "mixed", "contradicted", "insufficient_evidence"]
 SETS = ("dev", "paraphrases", "checkcovid", "evinf", "scifact")
 REGISTERED = ("dev", "paraphrases")  # sets whose claims restate registry claims: scored both ways
 
@@ -65,6 +64,7 @@ def paraphrase_gold(folder: Path) -> Path:
 
 def evinf_gold(folder: Path) -> Path:
     sys.path.insert(0, str(PROJECT))
+    from claims.verdict import VERDICTS
     from train.stance_data import EVALUATION_TEMPLATES, evidence_claim, evinf_findings
 
     files = sorted(
@@ -81,7 +81,7 @@ def evinf_gold(folder: Path) -> Path:
                 {
                     "id": f"evinf-{len(rows)}",
                     "claim": evidence_claim(finding, claimed),
-                    "verdicts": ALL_VERDICTS,
+                    "verdicts": list(VERDICTS),  # only stances are scored
                     "evidence": {str(local[finding["pmcid"]]): stance},
                 }
             )
