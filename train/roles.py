@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import re
 import sys
 import time
 from collections import Counter
@@ -29,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from claims.roles import DIM, FINDINGS, MODEL_FILE, ROLES, RoleModel, features, role_of_label  # noqa: E402
 from claims.text import sentences  # noqa: E402
+from train.stance_data import abst_sections  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 EVINF = SHARED / "benchmarks" / "evidence-inference"
@@ -48,9 +48,9 @@ def evinf_abstracts(split: str) -> list[Abstract]:
     for path in sorted((EVINF / "abstracts").glob("PMC*.abst")):
         if path.stem.removeprefix("PMC") not in ids and path.stem not in ids:
             continue
-        parts = re.split(r"^ABSTRACT\.([^\n:]+):\s*$", path.read_text(encoding="utf-8"), flags=re.MULTILINE)
-        sections = [(parts[i + 1], role_of_label(parts[i])) for i in range(1, len(parts) - 1, 2)]
-        found.append(_labelled(sections))
+        sections = abst_sections(path.read_text(encoding="utf-8"))
+        found.append(_labelled([(text, role_of_label(label) if label else None)
+                                for label, text in sections if label != "TITLE"]))
     return [a for a in found if any(role for _, role in a)]
 
 

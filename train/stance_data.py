@@ -144,10 +144,17 @@ def _label_of(text: str) -> str | None:
     return None
 
 
+def abst_sections(text: str) -> list[tuple[str | None, str]]:
+    """(label, text) of each block of an Evidence Inference .abst file, in order: "TITLE" first, then
+    the abstract's sections by their labels ("RESULTS"; None for an unlabelled "ABSTRACT:" block)."""
+    parts = re.split(r"^(TITLE|ABSTRACT(?:\.[^:\n]+)?):+\s*$", text, flags=re.M)
+    return [(None if label == "ABSTRACT" else label.removeprefix("ABSTRACT."), " ".join(body.split()))
+            for label, body in zip(parts[1::2], parts[2::2], strict=True)]
+
+
 def parse_abst(text: str) -> list[str]:
     """The sentences of an Evidence Inference .abst file (title first, then every section)."""
-    blocks = re.split(r"^(?:TITLE|ABSTRACT(?:\.[^:\n]+)?):+\s*$", text, flags=re.M)
-    return [s.text for block in blocks for s in sentences(" ".join(block.split()))]
+    return [s.text for _, block in abst_sections(text) for s in sentences(block)]
 
 
 def _evidence_sentence(evidence: str, abstract: list[str]) -> str | None:
