@@ -14,9 +14,9 @@ from typing import Any
 from sqlite_utils import Database
 
 from claims.cite import pubmed_url, vancouver
-from claims.extract import extract
 from claims.link import check_text
-from claims.page import Page
+from claims.pages.extract import extract
+from claims.pages.page import Page
 from claims.suggest import suggest
 from claims.understand import page_topic
 from claims.verdict import VERDICTS

@@ -22,10 +22,10 @@ from claims.audit import SEVERITY, TooManyClaims, at_or_worse
 from claims.audit import audit as run_audit
 from claims.export import FORMATS as EXPORT_FORMATS
 from claims.export import export as export_evidence
-from claims.extract import extract
 from claims.grade import grade_articles
 from claims.link import check_text, link_claim
-from claims.page import PageError, read_page
+from claims.pages.extract import extract
+from claims.pages.page import PageError, read_page
 from claims.registry import REGISTRY_FILE, SOURCES_DIR, RegistryError, load_registry
 from claims.report import render
 from claims.text import readable_text

@@ -14,10 +14,10 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from claims.extract import extract
 from claims.grade import RULES_VERSION, grade, grade_articles
 from claims.judge import Article, judge
 from claims.link import check_text, link_claim
+from claims.pages.extract import extract
 from claims.registry import SOURCES_DIR, load_registry
 from claims.understand import page_topic, scope_of, understand
 from claims.verdict import Counted, roll_up
