@@ -14,12 +14,12 @@ from typing import Any
 from sqlite_utils import Database
 
 from claims.cite import pubmed_url, vancouver
+from claims.engine.understand import page_topic
+from claims.engine.verdict import VERDICTS
 from claims.link import check_text
 from claims.pages.extract import extract
 from claims.pages.page import Page
 from claims.suggest import suggest
-from claims.understand import page_topic
-from claims.verdict import VERDICTS
 from db.articles import citation_records, utc_now
 from db.claims import claim_reviews, database_state
 

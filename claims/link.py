@@ -16,14 +16,14 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from claims import general
 from claims.cite import short_citation
-from claims.grade import grade
-from claims.judge import NEUTRAL, Article, Judgement, judge, unknown
+from claims.engine import general
+from claims.engine.grade import grade
+from claims.engine.judge import NEUTRAL, Article, Judgement, judge, unknown
+from claims.engine.understand import ClaimSpec, understand
+from claims.engine.verdict import Counted, roll_up
 from claims.lexicon import lexicon
 from claims.text import words
-from claims.understand import ClaimSpec, understand
-from claims.verdict import Counted, roll_up
 from db.claims import (
     article_changes,
     claims_with_new_reviews,

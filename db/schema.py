@@ -58,7 +58,7 @@ TABLES: dict[str, dict[str, Any]] = {
             "publication_types": str,  # JSON array, for Datasette array facets
             "mesh_terms": str,  # JSON array of descriptor names
             "keywords": str,  # JSON array
-            "evidence_level": int,  # 1 systematic review .. 5 case report, review, other (claims/grade.py)
+            "evidence_level": int,  # 1 systematic review .. 5 case report, review, other (engine/grade.py)
             "design": str,  # e.g. "randomized controlled trial", "retrospective chart review"
             "grade_reason": str,  # why this level: the publication type or the words that named the design
             "graded_hash": str,  # "content_hash:rules version" it was graded from; stale when either differs

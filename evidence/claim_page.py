@@ -14,7 +14,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from claims.cite import pubmed_url, short_citation
-from claims.judge import NEUTRAL
+from claims.engine.judge import NEUTRAL
 from db.articles import citation_records
 from db.claims import claim_reviews
 from evidence.display import STANCES

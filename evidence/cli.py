@@ -20,16 +20,16 @@ import click
 from claims import wording
 from claims.audit import SEVERITY, TooManyClaims, at_or_worse
 from claims.audit import audit as run_audit
+from claims.engine.grade import grade_articles
+from claims.engine.understand import understand
 from claims.export import FORMATS as EXPORT_FORMATS
 from claims.export import export as export_evidence
-from claims.grade import grade_articles
 from claims.link import check_text, link_claim
 from claims.pages.extract import extract
 from claims.pages.page import PageError, read_page
 from claims.registry import REGISTRY_FILE, SOURCES_DIR, RegistryError, load_registry
 from claims.report import render
 from claims.text import readable_text
-from claims.understand import understand
 from db import default_db_path, open_db
 from db.articles import SaveCounts, record_label
 from db.claims import claims_behind_articles, registered_claims, save_audit, save_claims, save_source

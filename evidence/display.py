@@ -1,7 +1,7 @@
 """How the reviewer's pages show the product's vocabulary: names, colours, shapes, identifiers.
 
-The vocabulary itself has one home each: stances in `claims.judge`, verdicts and evidence
-levels in `claims.verdict`. This module only says how to draw them. The colours are the
+The vocabulary itself has one home each: stances in `claims.engine.judge`, verdicts and evidence
+levels in `claims.engine.verdict`. This module only says how to draw them. The colours are the
 Okabe-Ito palette (told apart with every common colour-vision deficiency), and nothing relies
 on colour alone: badges carry the words, the evidence map gives each stance its own shape.
 """
@@ -12,8 +12,8 @@ import re
 
 from markupsafe import Markup, escape
 
-from claims.judge import CONTRADICTS, NEUTRAL, SUPPORTS
-from claims.verdict import LEVEL_NAMES, VERDICTS
+from claims.engine.judge import CONTRADICTS, NEUTRAL, SUPPORTS
+from claims.engine.verdict import LEVEL_NAMES, VERDICTS
 
 STANCES = (SUPPORTS, CONTRADICTS, NEUTRAL)
 STANCE_HEADINGS = {SUPPORTS: "Supporting studies", CONTRADICTS: "Contradicting studies",

@@ -14,8 +14,8 @@ from typing import Any
 from datasette.utils.asgi import Response
 from markupsafe import Markup
 
-from claims.judge import CONTRADICTS, NEUTRAL
-from claims.verdict import LEVEL_NAMES
+from claims.engine.judge import CONTRADICTS, NEUTRAL
+from claims.engine.verdict import LEVEL_NAMES
 from db.articles import record_label
 from evidence.cache import PerVersion
 from evidence.display import STANCES, stance_mark, words

@@ -13,8 +13,8 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from claims.judge import FIGURE_TOLERANCE
-from claims.verdict import VERDICTS
+from claims.engine.judge import FIGURE_TOLERANCE
+from claims.engine.verdict import VERDICTS
 from db.articles import record_label
 from evidence.display import (
     STANCE_COLOURS,

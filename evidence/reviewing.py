@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from claims.verdict import VERDICTS
+from claims.engine.verdict import VERDICTS
 from db.claims import add_review
 from evidence.display import STANCES
 

@@ -14,13 +14,13 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from claims.grade import RULES_VERSION, grade, grade_articles
-from claims.judge import Article, judge
+from claims.engine.grade import RULES_VERSION, grade, grade_articles
+from claims.engine.judge import Article, judge
+from claims.engine.understand import page_topic, scope_of, understand
+from claims.engine.verdict import Counted, roll_up
 from claims.link import check_text, link_claim
 from claims.pages.extract import extract
 from claims.registry import SOURCES_DIR, load_registry
-from claims.understand import page_topic, scope_of, understand
-from claims.verdict import Counted, roll_up
 from db.claims import add_review, registered_claims, save_claims, save_source
 from evidence.cli import cli
 from harvest.importer import import_file
@@ -148,7 +148,7 @@ def test_grades_made_by_other_rules_are_graded_again(db):
 
 
 def test_the_grading_rules_version_is_the_same_in_every_process():
-    versions = {subprocess.run([sys.executable, "-c", "from claims.grade import RULES_VERSION as v; print(v)"],
+    versions = {subprocess.run([sys.executable, "-c", "from claims.engine.grade import RULES_VERSION as v; print(v)"],
                                capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": str(seed)},
                                check=True).stdout for seed in (1, 2)}
     assert versions == {RULES_VERSION + "\n"}
@@ -420,7 +420,7 @@ def test_claims_outside_the_checkers_domain_go_to_the_general_model_capped_below
 
 
 def test_the_general_model_loads_from_the_package_and_abstains_on_unrelated_abstracts():
-    from claims import general
+    from claims.engine import general
 
     model = general.load(general.MODEL_FILE)
     stance, _, rationale = model.judge_all(

@@ -8,8 +8,8 @@ import re
 import pytest
 
 from claims.cite import short_citation, vancouver
-from claims.judge import CONTRADICTS, SUPPORTS
-from claims.verdict import LEVEL_NAMES, Counted, roll_up
+from claims.engine.judge import CONTRADICTS, SUPPORTS
+from claims.engine.verdict import LEVEL_NAMES, Counted, roll_up
 from claims.wording import count, studies
 
 BROKEN_ENGLISH = re.compile(r"\b1 (studies|claims|articles|reviews)\b|studys|analysiss|\(s\)|\.\.|\?\.")

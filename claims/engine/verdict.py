@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from claims.judge import CONTRADICTS, SUPPORTS
+from claims.engine.judge import CONTRADICTS, SUPPORTS
 from claims.wording import count, studies
 
 # Each evidence level's name, singular and plural.

@@ -16,16 +16,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from claims.grade import SYNTHESES
-from claims.lexicon import lexicon
-from claims.roles import FINDINGS, abstract_sentences
-from claims.understand import (
+from claims.engine.grade import SYNTHESES
+from claims.engine.roles import FINDINGS, abstract_sentences
+from claims.engine.understand import (
     ClaimSpec,
     measure_of,
     number_value,
     parse_figure,
     scope_of,
 )
+from claims.lexicon import lexicon
 
 SUPPORTS, CONTRADICTS, NEUTRAL = "supports", "contradicts", "neutral"
 
@@ -100,7 +100,7 @@ class Article:
     @property
     def sentences(self) -> list[str]:
         """The title, then the abstract's findings: its results and conclusions sentences
-        (`claims.roles`). A study's background, objectives and methods report nothing it found, so no
+        (`claims.engine.roles`). A study's background, objectives and methods report nothing it found, so no
         checker reads them. A review's statements are its findings: only its own section labels
         set any aside (the role model was trained on trials, not on reviews)."""
         if self._sentences is None:
