@@ -34,7 +34,7 @@ PROJECT = HERE.parent
 sys.path.insert(0, str(PROJECT))
 
 from claims.engine import general  # noqa: E402
-from claims.link import general_candidates  # noqa: E402
+from claims.engine.retrieval import general_candidates  # noqa: E402
 from db import open_db  # noqa: E402
 
 SHARED = PROJECT.parent / "shared"

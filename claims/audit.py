@@ -14,9 +14,9 @@ from typing import Any
 from sqlite_utils import Database
 
 from claims.cite import pubmed_url, vancouver
+from claims.engine.check import check_text
 from claims.engine.understand import page_topic
 from claims.engine.verdict import VERDICTS
-from claims.link import check_text
 from claims.pages.extract import extract
 from claims.pages.page import Page
 from claims.suggest import suggest

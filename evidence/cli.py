@@ -17,22 +17,14 @@ from pathlib import Path
 
 import click
 
-from claims import wording
-from claims.audit import SEVERITY, TooManyClaims, at_or_worse
-from claims.audit import audit as run_audit
-from claims.engine.grade import grade_articles
-from claims.engine.understand import understand
+from claims import service, wording
+from claims.audit import SEVERITY, TooManyClaims
 from claims.export import FORMATS as EXPORT_FORMATS
-from claims.export import export as export_evidence
-from claims.link import check_text, link_claim
-from claims.pages.extract import extract
 from claims.pages.page import PageError, read_page
 from claims.registry import REGISTRY_FILE, SOURCES_DIR, RegistryError, load_registry
 from claims.report import render
-from claims.text import readable_text
 from db import default_db_path, open_db
 from db.articles import SaveCounts, record_label
-from db.claims import claims_behind_articles, registered_claims, save_audit, save_claims, save_source
 from db.runs import close_interrupted_runs, sync_topics
 from evidence import __version__
 from evidence.serving import (
@@ -318,7 +310,7 @@ def claims_extract(files, registry_file, as_json, db_path):
     registry = _load_registry(registry_file)
     db = connect(db_path)
     paths = list(files) or sorted(SOURCES_DIR.glob("*"))
-    report = []
+    pages = []
     for path in paths:
         try:
             raw = path.read_bytes()
@@ -326,14 +318,8 @@ def claims_extract(files, registry_file, as_json, db_path):
             raise click.ClickException(f"cannot read {path}: {exc.strerror}") from None
         if b"\x00" in raw[:4096]:
             raise click.ClickException(f"{path} is a binary file, not website copy")
-        text = readable_text(raw.decode("utf-8", errors="replace"), path.name)
-        save_source(db, path.name, text)
-        known = [c for c in registry if c["source"] == path.name]
-        for found in extract(text):
-            match = next((c for c in known if c["start"] < found.end and found.start < c["end"]), None)
-            report.append({"source": path.name, "start": found.start, "end": found.end, "text": found.text,
-                           "category": found.category, "registry_id": match["id"] if match else None})
-    _store_registry(db, registry)
+        pages.append((path.name, raw.decode("utf-8", errors="replace")))
+    report = service.extract_claims(db, pages, registry)
     found_ids = {r["registry_id"] for r in report}
     if as_json:
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
@@ -347,18 +333,6 @@ def claims_extract(files, registry_file, as_json, db_path):
         if claim["source"] in {p.name for p in paths} and claim["id"] not in found_ids:
             click.echo(f"note: registry claim {claim['id']} is on its page but extraction did not "
                        "propose it", err=True)
-
-
-def _store_registry(db, registry: list[dict]) -> None:
-    """The registry's claims in `claims`, with any of their pages `sources` still lacks."""
-    for source in {c["source"] for c in registry}:
-        if not db["sources"].count_where("id = ?", [source]):
-            save_source(db, source, (SOURCES_DIR / source).read_text(encoding="utf-8"))
-    columns = ("id", "quote", "start", "end", "category", "statement", "query")
-    readings = {c["id"]: understand(c["statement"]) for c in registry}
-    save_claims(db, [{k: c[k] for k in columns} | {"source_id": c["source"], "kind": readings[c["id"]].kind,
-                                                   "asserts": readings[c["id"]].to_dict(), "in_registry": 1}
-                     for c in registry])
 
 
 def _load_registry(path: Path) -> list[dict]:
@@ -383,27 +357,22 @@ def link(claim_ids, quiet, db_path):
 def _link_all(db, claim_ids=(), quiet: bool = False, behind_only: bool = False) -> int:
     """Link the registry's claims (or `claim_ids`, or with `behind_only` those that have not
     seen the latest articles); returns how many were linked."""
-    _store_registry(db, _load_registry(REGISTRY_FILE))
-    graded = grade_articles(db)
-    if graded and not quiet:
-        click.echo(f"graded {graded} new or changed articles", err=True)
-    claims_ = registered_claims(db)
-    if claim_ids:
-        unknown = set(claim_ids) - {c["id"] for c in claims_}
-        if unknown:
-            raise ConfigError(f"unknown claim {', '.join(sorted(unknown))}")
-        claims_ = [c for c in claims_ if c["id"] in claim_ids]
-    if behind_only:
-        behind = set(claims_behind_articles(db))
-        claims_ = [c for c in claims_ if c["id"] in behind]
-    for claim in claims_:
-        result = link_claim(db, claim)
+    def graded(n: int) -> None:
+        if n and not quiet:
+            click.echo(f"graded {n} new or changed articles", err=True)
+
+    def linked(claim: dict, result) -> None:
         if not quiet:
             s = sum(e["stance"] == "supports" for e in result.evidence)
             c = sum(e["stance"] == "contradicts" for e in result.evidence)
             click.echo(f"{claim['id']:<34} {result.verdict:<22} {s} supporting, {c} contradicting, "
                        f"{result.candidates} candidates", err=True)
-    return len(claims_)
+
+    try:
+        return service.link_registry(db, _load_registry(REGISTRY_FILE), claim_ids, behind_only,
+                                     on_graded=graded, on_linked=linked)
+    except service.UnknownClaims as exc:
+        raise ConfigError(str(exc)) from None
 
 
 @cli.command()
@@ -423,7 +392,7 @@ def check(claim_text, as_json, own_words, db_path):
     if not claim_text.strip():
         raise click.UsageError("the claim is empty")
     db = connect_with_articles(db_path)
-    result = check_text(db, claim_text, [] if own_words else _load_registry(REGISTRY_FILE))
+    result = service.check(db, claim_text, [] if own_words else _load_registry(REGISTRY_FILE))
     if as_json:
         click.echo(json.dumps(result.as_json(), indent=2, ensure_ascii=False))
         return
@@ -485,12 +454,11 @@ def audit(source, fmt, output, fail_on, timeout, max_claims, quiet, db_path):
     registry = _load_registry(REGISTRY_FILE)
     progress = _AuditProgress(enabled=not quiet)
     try:
-        result = run_audit(db, page, registry, progress=progress.update, max_claims=max_claims)
+        result, failed = service.audit_page(db, page, registry, _auditor(), fail_on, progress=progress.update,
+                                            max_claims=max_claims)
     except TooManyClaims as exc:
         raise AuditInputError(str(exc)) from None
     progress.finish()
-    failed = bool(fail_on) and any(at_or_worse(c["verdict"], fail_on) for c in result["claims"])
-    save_audit(db, result, _auditor(), fail_on, failed)
     report = render(result, fmt)
     if output:
         _write_atomically(output, report)
@@ -570,12 +538,10 @@ def export(claim_ids, fmt, output, db_path):
     RIS and BibTeX hold one reference per study, with its stance and evidence level on each
     claim in the notes; CSV holds one row per claim and study. Run `evidence link` first.
     """
-    db = connect(db_path)
-    known = {row[0] for row in db.execute("SELECT id FROM claims")}
-    unknown = sorted(set(claim_ids) - known)
-    if unknown:
-        raise ConfigError(f"unknown claim {', '.join(unknown)}")
-    text, studies = export_evidence(db, fmt, list(claim_ids) or None)
+    try:
+        text, studies = service.export(connect(db_path), fmt, list(claim_ids))
+    except service.UnknownClaims as exc:
+        raise ConfigError(str(exc)) from None
     if output:
         _write_atomically(output, text)
     else:

@@ -14,13 +14,14 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from claims.engine.check import check_text
 from claims.engine.grade import RULES_VERSION, grade, grade_articles
 from claims.engine.judge import Article, judge
 from claims.engine.understand import page_topic, scope_of, understand
 from claims.engine.verdict import Counted, roll_up
-from claims.link import check_text, link_claim
 from claims.pages.extract import extract
 from claims.registry import SOURCES_DIR, load_registry
+from claims.service import link_claim
 from db.claims import add_review, registered_claims, save_claims, save_source
 from evidence.cli import cli
 from harvest.importer import import_file
@@ -353,7 +354,7 @@ def test_retracted_articles_are_shown_but_never_counted(linked):
 
 def test_free_text_that_restates_a_registry_claim_is_checked_as_it():
     registry = load_registry()
-    from claims.link import match_registry
+    from claims.engine.check import match_registry
     assert match_registry("Ketamine infusion therapy for migraine has no side effects at all.",
                           registry)["id"] == "no_side_effects"
     assert match_registry("Acupuncture cures asthma.", registry) is None
@@ -405,7 +406,7 @@ def test_a_claim_about_something_the_checkers_do_not_know_abstains(linked):
 
 
 def test_claims_outside_the_checkers_domain_go_to_the_general_model_capped_below_supported(synthetic_linked_db):
-    from claims.link import GENERAL_METHOD
+    from claims.engine.check import GENERAL_METHOD
     from db import open_db
 
     db = open_db(synthetic_linked_db)

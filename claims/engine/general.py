@@ -19,7 +19,7 @@ claims (Wadden et al., 2020) by `bench/scifact.py train`; `bench/scifact.py cv` 
 with 5-fold cross-validation through `evidence check`. Lexical features barely tell
 "supports" from "contradicts" (the stance model's AUC is about 0.7), so this model is
 precise about half the time: its stances never make a verdict stronger than
-`weakly_supported` (see `link.py`).
+`weakly_supported` (see `check.py`).
 """
 from __future__ import annotations
 
