@@ -18,11 +18,11 @@ from pathlib import Path
 import click
 
 from claims import service, wording
-from claims.audit import SEVERITY, TooManyClaims
-from claims.export import FORMATS as EXPORT_FORMATS
 from claims.pages.page import PageError, read_page
 from claims.registry import REGISTRY_FILE, SOURCES_DIR, RegistryError, load_registry
-from claims.report import render
+from claims.reports.audit import SEVERITY, TooManyClaims
+from claims.reports.export import FORMATS as EXPORT_FORMATS
+from claims.reports.report import render
 from db import default_db_path, open_db
 from db.articles import SaveCounts, record_label
 from db.runs import close_interrupted_runs, sync_topics

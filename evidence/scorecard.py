@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from claims.audit import SEVERITY
+from claims.reports.audit import SEVERITY
 from evidence.cache import PerVersion
 from evidence.display import STANCES
 

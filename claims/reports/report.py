@@ -12,7 +12,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from claims.audit import SEVERITY
+from claims.reports.audit import SEVERITY
 from claims.wording import count
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"

@@ -19,7 +19,7 @@ from claims.engine.understand import page_topic
 from claims.engine.verdict import VERDICTS
 from claims.pages.extract import extract
 from claims.pages.page import Page
-from claims.suggest import suggest
+from claims.reports.suggest import suggest
 from db.articles import citation_records, utc_now
 from db.claims import claim_reviews, database_state
 
