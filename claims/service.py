@@ -39,6 +39,7 @@ from db.claims import (
     save_links,
     save_source,
 )
+from db.vocabulary import CONTRADICTS, SUPPORTS
 
 
 class UnknownClaims(ValueError):
@@ -120,9 +121,9 @@ def link_claim(db: Database, claim: dict[str, Any]) -> Check:
     counted = [e for e in result.evidence if not e["is_retracted"]]
     save_links(db, claim["id"], [_row(e) for e in result.evidence], {
         "verdict": result.verdict, "auto_verdict": result.auto_verdict, "explanation": result.explanation,
-        "supports": _count(counted, "supports"), "supports_strong": _count(counted, "supports", strong=True),
-        "contradicts": _count(counted, "contradicts"),
-        "contradicts_strong": _count(counted, "contradicts", strong=True),
+        "supports": _count(counted, SUPPORTS), "supports_strong": _count(counted, SUPPORTS, strong=True),
+        "contradicts": _count(counted, CONTRADICTS),
+        "contradicts_strong": _count(counted, CONTRADICTS, strong=True),
         "retracted": sum(bool(e["is_retracted"]) for e in result.evidence),
         "candidates": result.candidates, "review_id": result.override["id"] if result.override else None,
         "reviews_seen": reviews_seen, "articles_seen": articles_seen})

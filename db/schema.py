@@ -14,6 +14,18 @@ from sqlite_utils import Database
 
 from db.migrations import MIGRATIONS
 from db.transactions import writing
+from db.vocabulary import (
+    CONFIRM_STANCE,
+    NOTE,
+    OVERRIDE_VERDICT,
+    REVIEW_ACTIONS,
+    SEVERITY,
+    STANCE_ACTIONS,
+    STANCES,
+    VERDICTS,
+    spoken,
+    sql_list,
+)
 
 # table -> {"columns": {name: type}, "pk": column or tuple, "foreign_keys": [(column, table, column)]}
 TABLES: dict[str, dict[str, Any]] = {
@@ -334,22 +346,20 @@ TABLES: dict[str, dict[str, Any]] = {
 _REVIEW_CHECKS = [
     ("NOT EXISTS (SELECT 1 FROM claims WHERE id = NEW.claim_id)",
      "unknown claim: use a claim id from the claims table"),
-    ("NEW.action IS NULL OR NEW.action NOT IN "
-     "('confirm_stance', 'overturn_stance', 'override_verdict', 'note')",
-     "the action must be confirm_stance, overturn_stance, override_verdict or note"),
+    (f"NEW.action IS NULL OR NEW.action NOT IN {sql_list(REVIEW_ACTIONS)}",
+     f"the action must be {spoken(REVIEW_ACTIONS)}"),
     ("COALESCE(TRIM(NEW.actor), '') = ''", "a review must name the reviewer"),
-    ("NEW.action IN ('confirm_stance', 'overturn_stance') AND NOT EXISTS "
+    (f"NEW.action IN {sql_list(STANCE_ACTIONS)} AND NOT EXISTS "
      "(SELECT 1 FROM articles WHERE pmid = NEW.pmid)",
      "a stance review needs the PMID of an article in the database"),
-    ("NEW.action = 'confirm_stance' AND NEW.stance IS NULL",
+    (f"NEW.action = '{CONFIRM_STANCE}' AND NEW.stance IS NULL",
      "only a study linked to the claim has a stance to confirm; overturn it to add one"),
-    ("NEW.action IN ('confirm_stance', 'overturn_stance') AND "
-     "NEW.stance NOT IN ('supports', 'contradicts', 'neutral')",
-     "the stance must be supports, contradicts or neutral"),
-    ("NEW.action = 'override_verdict' AND (NEW.verdict IS NULL OR NEW.verdict NOT IN "
-     "('supported', 'weakly_supported', 'mixed', 'contradicted', 'insufficient_evidence'))",
-     "the verdict must be supported, weakly_supported, mixed, contradicted or insufficient_evidence"),
-    ("NEW.action = 'note' AND COALESCE(TRIM(NEW.note), '') = ''", "a note cannot be empty"),
+    (f"NEW.action IN {sql_list(STANCE_ACTIONS)} AND NEW.stance NOT IN {sql_list(STANCES)}",
+     f"the stance must be {spoken(STANCES)}"),
+    (f"NEW.action = '{OVERRIDE_VERDICT}' AND "
+     f"(NEW.verdict IS NULL OR NEW.verdict NOT IN {sql_list(VERDICTS)})",
+     f"the verdict must be {spoken(VERDICTS)}"),
+    (f"NEW.action = '{NOTE}' AND COALESCE(TRIM(NEW.note), '') = ''", "a note cannot be empty"),
 ]
 
 # Bumped by every writer, in the writer's own transaction: a verdict whose articles_seen is
@@ -402,8 +412,9 @@ FTS = {"articles": ["title", "abstract"]}
 
 # The claim scorecard, the product's front door: one row per reviewed claim. A view, so that
 # Datasette can facet it (verdict, category, source) and the canned query stays one SELECT.
+_SEVERITY_CASES = " ".join(f"WHEN '{verdict}' THEN {rank}" for rank, verdict in enumerate(SEVERITY))
 VIEWS = {
-    "claim_scorecard": """
+    "claim_scorecard": f"""
 SELECT c.id AS see_evidence, c.quote, c.source_id AS source, c.category, v.verdict, v.explanation,
   v.supports_strong AS "supporting: trials and reviews",
   v.supports - v.supports_strong AS "supporting: other designs",
@@ -414,8 +425,7 @@ SELECT c.id AS see_evidence, c.quote, c.source_id AS source, c.category, v.verdi
        WHEN r.n THEN r.n || ' reviews, latest ' || r.latest
        ELSE 'not reviewed' END AS review_state,
   v.auto_verdict, v.linked_at AS checked_at,
-  CASE v.verdict WHEN 'contradicted' THEN 0 WHEN 'mixed' THEN 1 WHEN 'insufficient_evidence' THEN 2
-       WHEN 'weakly_supported' THEN 3 WHEN 'supported' THEN 4 ELSE 5 END AS severity
+  CASE v.verdict {_SEVERITY_CASES} ELSE {len(SEVERITY)} END AS severity
 FROM claims c
 LEFT JOIN claim_verdicts v ON v.claim_id = c.id
 LEFT JOIN (SELECT claim_id, COUNT(*) AS n, MAX(created_at) AS latest FROM reviews GROUP BY claim_id) r

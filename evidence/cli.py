@@ -20,12 +20,13 @@ import click
 from claims import service, wording
 from claims.pages.page import PageError, read_page
 from claims.registry import REGISTRY_FILE, SOURCES_DIR, RegistryError, load_registry
-from claims.reports.audit import SEVERITY, TooManyClaims
+from claims.reports.audit import TooManyClaims
 from claims.reports.export import FORMATS as EXPORT_FORMATS
 from claims.reports.report import render
 from db import default_db_path, open_db
 from db.articles import SaveCounts, record_label
 from db.runs import close_interrupted_runs, sync_topics
+from db.vocabulary import CONTRADICTS, SEVERITY, SUPPORTS
 from evidence import __version__
 from evidence.serving import (
     DEFAULT_WORKERS,
@@ -363,8 +364,8 @@ def _link_all(db, claim_ids=(), quiet: bool = False, behind_only: bool = False) 
 
     def linked(claim: dict, result) -> None:
         if not quiet:
-            s = sum(e["stance"] == "supports" for e in result.evidence)
-            c = sum(e["stance"] == "contradicts" for e in result.evidence)
+            s = sum(e["stance"] == SUPPORTS for e in result.evidence)
+            c = sum(e["stance"] == CONTRADICTS for e in result.evidence)
             click.echo(f"{claim['id']:<34} {result.verdict:<22} {s} supporting, {c} contradicting, "
                        f"{result.candidates} candidates", err=True)
 
@@ -425,7 +426,7 @@ class AuditInputError(click.ClickException):
               help="Write the report here instead of standard output.")
 @click.option("--fail-on", type=click.Choice(SEVERITY), metavar="VERDICT",
               help="Exit 1 when a claim has this verdict or a worse one "
-                   "(contradicted < mixed < insufficient_evidence < weakly_supported < supported).")
+                   f"({' < '.join(SEVERITY)}).")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
               help="Seconds to wait for a URL to answer (each of 3 tries).")
 @click.option("--max-claims", type=click.IntRange(1), metavar="N",

@@ -14,12 +14,11 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from claims.engine.judge import FIGURE_TOLERANCE
-from claims.engine.verdict import VERDICTS
 from db.articles import record_label
+from db.vocabulary import STANCES, VERDICTS
 from evidence.display import (
     STANCE_COLOURS,
     STANCE_HEADINGS,
-    STANCES,
     abstract_html,
     level_name,
     verdict_badge,
@@ -27,7 +26,7 @@ from evidence.display import (
 from evidence.serving import TEMPLATES_DIR
 
 # What every template may use (these fragments and, through the plugin, Datasette's pages),
-# from the vocabulary's one home in claims/ and db/.
+# from the vocabulary's one home, db/vocabulary.py.
 VOCABULARY = {"stances": STANCES, "verdicts": VERDICTS, "colours": STANCE_COLOURS,
               "headings": STANCE_HEADINGS, "badge": verdict_badge, "level_name": level_name,
               "record_label": record_label, "abstract_html": abstract_html,

@@ -24,8 +24,8 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
-from claims.engine.stance_model import CONTRADICTS, NEUTRAL, SUPPORTS
 from claims.text import sentences, words
+from db.vocabulary import CONTRADICTS, NEUTRAL, SUPPORTS
 
 BENCHMARKS = Path(__file__).resolve().parent.parent.parent / "shared" / "benchmarks"
 

@@ -18,12 +18,13 @@ from sqlite_utils import Database
 
 from claims.cite import short_citation
 from claims.engine import general
-from claims.engine.judge import NEUTRAL, Article, Judgement, judge, unknown
+from claims.engine.judge import Article, Judgement, judge, unknown
 from claims.engine.retrieval import articles, candidates, general_candidates, not_covered
 from claims.engine.understand import ClaimSpec, understand
 from claims.engine.verdict import Counted, roll_up
 from claims.text import words
 from db.claims import stance_reviews, verdict_override
+from db.vocabulary import INSUFFICIENT_EVIDENCE, NEUTRAL, OVERTURN_STANCE, WEAKLY_SUPPORTED
 
 GENERAL_METHOD = "general model: lexical relevance and stance (claims outside the checkers' domain)"
 MATCH_THRESHOLD = 0.45  # word overlap with a registry claim needed to treat free text as that claim
@@ -96,11 +97,11 @@ def check_general(db: Database, text: str, spec: ClaimSpec) -> Check:
                if stance != NEUTRAL else Judgement(method=GENERAL_METHOD))
               for article, (_, sentences, _), (stance, score, indices) in zip(pool, docs, results, strict=True)]
     evidence = _evidence(db, judged, {}, {})
-    verdict, explanation = roll_up(_counted(evidence), spec.absolute, strongest="weakly_supported")
+    verdict, explanation = roll_up(_counted(evidence), spec.absolute, strongest=WEAKLY_SUPPORTED)
     if any(e["stance"] != NEUTRAL for e in evidence):
         explanation += (" These stances come from the general lexical model, not a checker built for this "
                         "kind of claim: a reviewer must confirm them.")
-    elif verdict == "insufficient_evidence":
+    elif verdict == INSUFFICIENT_EVIDENCE:
         explanation = not_covered(db, text, frequencies) or explanation
     return Check(text, spec, None, verdict, explanation, evidence, len(pool), verdict)
 
@@ -123,7 +124,7 @@ def _evidence(db: Database, judged: list[tuple[Article, Judgement]], reviews: di
     for article, judgement in judged:
         review = reviews.get(article.pmid)
         stance, method = judgement.stance, judgement.method
-        if review and review["action"] == "overturn_stance":
+        if review and review["action"] == OVERTURN_STANCE:
             stance = review["stance"]
             if stance != judgement.stance:  # the reviewer decided, not the checker's rule
                 method = f"reviewer {review['actor']} (the checker said {judgement.stance}: {judgement.method or 'no rule'})"

@@ -26,8 +26,7 @@ from claims.engine.understand import (
     scope_of,
 )
 from claims.lexicon import lexicon
-
-SUPPORTS, CONTRADICTS, NEUTRAL = "supports", "contradicts", "neutral"
+from db.vocabulary import CONTRADICTS, NEUTRAL, SUPPORTS
 
 
 def _rx(pattern: str) -> re.Pattern:
