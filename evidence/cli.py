@@ -564,13 +564,18 @@ def serve(port, host, workers, db_path):
     Visitors read; reviewers sign in at /-/login to record reviews. A reviewer account is
     an environment variable REVIEWER_PASSWORD_HASH_<NAME> holding the hash that
     `datasette hash-password` prints. EVIDENCE_REQUIRE_LOGIN=1 closes the site to anyone
-    not signed in; DATASETTE_SECRET keeps sign-ins valid across restarts.
+    not signed in; DATASETTE_SECRET keeps sign-ins valid across restarts. Articles not graded
+    yet, or graded by older grading rules, are graded first.
 
     "Serving ..." is printed once the port answers. SIGTERM, SIGINT or SIGHUP stop the
     server with all its worker processes.
     """
-    connect(db_path).close()
+    db = connect(db_path)
     _refuse_a_port_in_use(host, port)
+    graded = service.refresh_grades(db)  # the pages show each article's grade: none made by older rules
+    db.close()
+    if graded:
+        click.echo(f"evidence serve: graded {graded} new or changed articles", err=True)
     secret = os.environ.get("DATASETTE_SECRET")
     if not secret:
         secret = secrets.token_hex(32)  # shared by the workers, gone at restart

@@ -148,6 +148,21 @@ def test_grades_made_by_other_rules_are_graded_again(db):
         row[0] + ":" + RULES_VERSION for row in db.execute("SELECT content_hash FROM articles")}
 
 
+def test_evidence_link_regrades_the_articles_when_the_grading_rules_change(tmp_path, monkeypatch):
+    from claims.engine import grade as grading
+
+    path = tmp_path / "evidence.db"
+    assert CliRunner().invoke(cli, ["import", "--db", str(path), "--quiet",
+                                    str(FIXTURES / "synthetic_records.xml")]).exit_code == 0
+    assert CliRunner().invoke(cli, ["link", "--db", str(path), "--quiet"]).exit_code == 0
+    monkeypatch.setattr(grading, "RULES_VERSION", "changed-rules")
+    result = CliRunner().invoke(cli, ["link", "--db", str(path)])
+    assert result.exit_code == 0, result.output
+    stored = sqlite3.connect(path).execute("SELECT graded_hash FROM articles").fetchall()
+    assert f"graded {len(stored)} new or changed articles" in result.output
+    assert stored and all(row[0].endswith(":changed-rules") for row in stored)
+
+
 def test_the_grading_rules_version_is_the_same_in_every_process():
     versions = {subprocess.run([sys.executable, "-c", "from claims.engine.grade import RULES_VERSION as v; print(v)"],
                                capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": str(seed)},
