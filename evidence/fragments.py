@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from claims.engine.judge import FIGURE_TOLERANCE
 from db.articles import record_label
-from db.vocabulary import STANCES, VERDICTS
+from db.vocabulary import CONFIRM_STANCE, NEUTRAL, NOTE, OVERRIDE_VERDICT, OVERTURN_STANCE, STANCES, VERDICTS
 from evidence.display import (
     STANCE_COLOURS,
     STANCE_HEADINGS,
@@ -30,7 +30,9 @@ from evidence.serving import TEMPLATES_DIR
 VOCABULARY = {"stances": STANCES, "verdicts": VERDICTS, "colours": STANCE_COLOURS,
               "headings": STANCE_HEADINGS, "badge": verdict_badge, "level_name": level_name,
               "record_label": record_label, "abstract_html": abstract_html,
-              "figure_tolerance": f"{FIGURE_TOLERANCE:.0%}"}
+              "figure_tolerance": f"{FIGURE_TOLERANCE:.0%}", "NEUTRAL": NEUTRAL,
+              "CONFIRM_STANCE": CONFIRM_STANCE, "OVERTURN_STANCE": OVERTURN_STANCE,
+              "OVERRIDE_VERDICT": OVERRIDE_VERDICT, "NOTE": NOTE}
 CSRF_TOKEN = Markup("<csrftoken/>")  # where a form's token goes; escaped text can never contain it
 
 _ENV = Environment(loader=FileSystemLoader(TEMPLATES_DIR / "fragments"), autoescape=True,
