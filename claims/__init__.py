@@ -6,12 +6,12 @@ A map for a newcomer, by where a change goes:
   background re-linking, scheduled runs): extract the claims of pages, check a text, link the
   registry, re-link the claims after a review, audit a page, export, refresh grades. Each does
   the whole job; callers only parse arguments and show results. Start here.
-- `engine/`: judging evidence. What a claim says (`understand.py`), which articles to read
+- `engine/`: judging evidence. What a claim says (`frame.py`), which articles to read
   (`retrieval.py`), how strong each study is (`grade.py`), which sentences report findings
   (`roles.py`), whether a study supports or contradicts the claim (`judge.py`; the learned
   readers `general.py` and `stance_model.py`, with `models/`), checking one claim
   (`check.py`) and the verdict it adds up to (`verdict.py`).
-- `pages/`: reading website copy, from a file or URL (`page.py`), and finding its checkable
+- `pages/`: reading website copy, from a file or URL (`read.py`), and finding its checkable
   claims (`extract.py`).
 - `reports/`: what checks become for people: a page's audit (`audit.py`) and its report
   (`report.py`, `templates/`), suggested rewordings (`suggest.py`), exports (`export.py`).

@@ -20,10 +20,10 @@ from typing import Any
 from sqlite_utils import Database
 
 from claims.engine.check import Check, check_spec, check_text
+from claims.engine.frame import understand
 from claims.engine.grade import grade_articles
-from claims.engine.understand import understand
 from claims.pages.extract import extract
-from claims.pages.page import Page
+from claims.pages.read import Page
 from claims.registry import SOURCES_DIR
 from claims.reports.audit import at_or_worse, audit
 from claims.reports.export import export as export_evidence

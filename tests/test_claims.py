@@ -15,9 +15,9 @@ import yaml
 from click.testing import CliRunner
 
 from claims.engine.check import check_text
+from claims.engine.frame import page_topic, scope_of, understand
 from claims.engine.grade import RULES_VERSION, grade, grade_articles
 from claims.engine.judge import Article, judge
-from claims.engine.understand import page_topic, scope_of, understand
 from claims.engine.verdict import Counted, roll_up
 from claims.pages.extract import extract
 from claims.registry import SOURCES_DIR, load_registry

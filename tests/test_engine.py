@@ -20,9 +20,9 @@ def test_a_new_intervention_and_adverse_event_are_one_data_edit(tmp_path, monkey
     import yaml
 
     from claims import lexicon as lexicon_module
+    from claims.engine.frame import understand
     from claims.engine.judge import Article, judge
     from claims.engine.retrieval import fts_query
-    from claims.engine.understand import understand
     from claims.reports.suggest import adverse_events
 
     data = yaml.safe_load(lexicon_module.LEXICON_FILE.read_text())

@@ -1,6 +1,6 @@
 """Check one claim: judge each candidate's stance, apply the reviewers' decisions, roll up a verdict.
 
-For a claim: understand it (`understand.py`), retrieve and grade candidates (`retrieval.py`),
+For a claim: understand it (`frame.py`), retrieve and grade candidates (`retrieval.py`),
 judge each one's stance (`judge.py`, or the general model for claims outside the checkers'
 domain), apply reviewers' decisions (they always win), and roll up a verdict (`verdict.py`).
 Free text that restates a registry claim is checked as that claim. Reads the database, never
@@ -18,9 +18,9 @@ from sqlite_utils import Database
 
 from claims.cite import short_citation
 from claims.engine import general
+from claims.engine.frame import ClaimSpec, understand
 from claims.engine.judge import Article, Judgement, judge, unknown
 from claims.engine.retrieval import articles, candidates, general_candidates, not_covered
-from claims.engine.understand import ClaimSpec, understand
 from claims.engine.verdict import Counted, roll_up
 from claims.text import words
 from db.claims import stance_reviews, verdict_override

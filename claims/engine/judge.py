@@ -1,6 +1,6 @@
 """Judge one article's stance toward one claim, with the sentences that justify it.
 
-A checker per kind of claim (see `understand.py`). Each reads the article sentence by
+A checker per kind of claim (see `frame.py`). Each reads the article sentence by
 sentence and only speaks when a sentence says something checkable; otherwise the stance
 is `neutral`. Precision beats recall: a wrong "supports" is worse than a missed one.
 
@@ -16,15 +16,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from claims.engine.grade import SYNTHESES
-from claims.engine.roles import FINDINGS, abstract_sentences
-from claims.engine.understand import (
+from claims.engine.frame import (
     ClaimSpec,
     measure_of,
     number_value,
     parse_figure,
     scope_of,
 )
+from claims.engine.grade import SYNTHESES
+from claims.engine.roles import FINDINGS, abstract_sentences
 from claims.lexicon import lexicon
 from db.vocabulary import CONTRADICTS, NEUTRAL, SUPPORTS
 

@@ -12,9 +12,9 @@ import json
 from sqlite_utils import Database
 
 from claims.engine import general
+from claims.engine.frame import ClaimSpec
 from claims.engine.grade import grade
 from claims.engine.judge import Article
-from claims.engine.understand import ClaimSpec
 from claims.lexicon import lexicon
 
 MAX_CANDIDATES = 400

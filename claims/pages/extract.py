@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from claims.engine.understand import understand
+from claims.engine.frame import understand
 from claims.text import Sentence, sentences
 
 _CALL_TO_ACTION = re.compile(

@@ -15,9 +15,9 @@ from sqlite_utils import Database
 
 from claims.cite import pubmed_url, vancouver
 from claims.engine.check import check_text
-from claims.engine.understand import page_topic
+from claims.engine.frame import page_topic
 from claims.pages.extract import extract
-from claims.pages.page import Page
+from claims.pages.read import Page
 from claims.reports.suggest import suggest
 from db.articles import citation_records, utc_now
 from db.claims import claim_reviews, database_state

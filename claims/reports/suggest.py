@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from claims.engine.understand import ClaimSpec
+from claims.engine.frame import ClaimSpec
 from claims.lexicon import lexicon
 
 

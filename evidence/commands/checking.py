@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from claims import service, wording
-from claims.pages.page import PageError, read_page
+from claims.pages.read import PageError, read_page
 from claims.registry import REGISTRY_FILE, SOURCES_DIR, RegistryError, load_registry
 from claims.reports.audit import TooManyClaims
 from claims.reports.export import FORMATS as EXPORT_FORMATS
