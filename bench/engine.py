@@ -64,7 +64,7 @@ def paraphrase_gold(folder: Path) -> Path:
 
 def evinf_gold(folder: Path) -> Path:
     sys.path.insert(0, str(PROJECT))
-    from claims.verdict import VERDICTS
+    from db.vocabulary import VERDICTS
     from train.stance_data import EVALUATION_TEMPLATES, evidence_claim, evinf_findings
 
     files = sorted(

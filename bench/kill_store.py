@@ -34,7 +34,8 @@ from bench.faultkit import kill_at_random, problems  # noqa: E402
 from bench.ingest import DEFAULT_CORPUS, build_file  # noqa: E402
 from db import open_db  # noqa: E402
 from db.claims import add_review, save_claims, save_source  # noqa: E402
-from db.schema import SHAPE_VERSION, TABLES  # noqa: E402
+from db.schema import SHAPE_VERSION  # noqa: E402
+from db.tables import TABLES  # noqa: E402
 
 # The command prints a line once its imports are done; the kill clock starts there.
 OPEN_DB = [sys.executable, "-c", "import sys; from db import open_db; print('ready', flush=True); "

@@ -1,7 +1,7 @@
 """SciFact: train the general stance model, and measure the engine on general biomedical claims.
 
     python bench/scifact.py cv     [--folds 5] [--seed 0]   # label-only F1, cross-validated
-    python bench/scifact.py train  [--out claims/models/general_stance.npz]
+    python bench/scifact.py train  [--out claims/engine/models/general_stance.npz]
 
 Both build a database from the SciFact corpus with `evidence import` (in a temporary folder;
 the records use SciFact's doc_id as their identifier). `cv` splits the 809 training claims
@@ -33,8 +33,8 @@ HERE = Path(__file__).resolve().parent
 PROJECT = HERE.parent
 sys.path.insert(0, str(PROJECT))
 
-from claims import general  # noqa: E402
-from claims.link import general_candidates  # noqa: E402
+from claims.engine import general  # noqa: E402
+from claims.engine.retrieval import general_candidates  # noqa: E402
 from db import open_db  # noqa: E402
 
 SHARED = PROJECT.parent / "shared"

@@ -1,6 +1,6 @@
 """Sentence-level scores of the stance model on the dev splits, beside a trivial baseline.
 
-    .venv/bin/python bench/stance_eval.py [--model claims/models/stance/model.onnx] [--scifact]
+    .venv/bin/python bench/stance_eval.py [--model claims/engine/models/stance/model.onnx] [--scifact]
 
 For each split: precision, recall and F1 of each label, their macro average and accuracy, for the
 model and for the majority baseline (always the split's most common gold label), measured in the
@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from claims.stance_model import LABELS, MODEL_FILE, StanceModel  # noqa: E402
+from claims.engine.stance_model import LABELS, MODEL_FILE, StanceModel  # noqa: E402
 from train.stance_data import checkcovid_pairs, evinf_pairs, scifact_pairs  # noqa: E402
 
 

@@ -14,8 +14,7 @@ from sqlite_utils import Database
 
 from db.articles import record_label, utc_now
 from db.transactions import writing
-
-STANCE_ACTIONS = ("confirm_stance", "overturn_stance")
+from db.vocabulary import NEUTRAL, OVERRIDE_VERDICT, STANCE_ACTIONS
 
 
 def save_source(db: Database, source_id: str, text: str, title: str | None = None) -> None:
@@ -48,8 +47,8 @@ def stance_reviews(db: Database, claim_id: str) -> dict[int, dict[str, Any]]:
 
 
 def verdict_override(db: Database, claim_id: str) -> dict[str, Any] | None:
-    return next(iter(db.query("SELECT * FROM reviews WHERE claim_id = ? AND action = 'override_verdict' "
-                              "ORDER BY id DESC LIMIT 1", [claim_id])), None)
+    return next(iter(db.query("SELECT * FROM reviews WHERE claim_id = ? AND action = ? "
+                              "ORDER BY id DESC LIMIT 1", [claim_id, OVERRIDE_VERDICT])), None)
 
 
 def latest_review_id(db: Database, claim_id: str) -> int:
@@ -168,10 +167,10 @@ def claim_reviews(db: Database, claim_id: str) -> list[dict[str, Any]]:
 
 def linked_evidence(db: Database, claim_ids: list[str] | None = None) -> list[dict[str, Any]]:
     """Every non-neutral link (and every reviewed one) with its claim and verdict, for exports."""
-    where, params = "WHERE (e.stance != 'neutral' OR e.review_id IS NOT NULL)", []
+    where, params = "WHERE (e.stance != ? OR e.review_id IS NOT NULL)", [NEUTRAL]
     if claim_ids:
         where += f" AND e.claim_id IN ({', '.join('?' * len(claim_ids))})"
-        params = list(claim_ids)
+        params += list(claim_ids)
     return [dict(row, rationale=json.loads(row["rationale"] or "[]")) for row in db.query(
         "SELECT e.claim_id, c.quote, v.verdict, e.pmid, e.stance, e.level, e.design, e.rationale, "
         "e.is_retracted, e.review_id FROM claim_evidence e JOIN claims c ON c.id = e.claim_id "

@@ -6,7 +6,7 @@ import json
 
 from datasette.utils.asgi import NotFound, Response
 
-from claims.report import render
+from claims.reports.report import render
 
 
 async def audit_report(datasette, request) -> Response:

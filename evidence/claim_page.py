@@ -14,10 +14,9 @@ from typing import Any
 from sqlite_utils import Database
 
 from claims.cite import pubmed_url, short_citation
-from claims.judge import NEUTRAL
 from db.articles import citation_records
 from db.claims import claim_reviews
-from evidence.display import STANCES
+from db.vocabulary import NEUTRAL, STANCES
 
 SHOWN = 10  # studies shown per stance, strongest first
 SHOWN_NEUTRAL = 10  # neutral candidates listed (no abstracts)

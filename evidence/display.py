@@ -1,9 +1,9 @@
 """How the reviewer's pages show the product's vocabulary: names, colours, shapes, identifiers.
 
-The vocabulary itself has one home each: stances in `claims.judge`, verdicts and evidence
-levels in `claims.verdict`. This module only says how to draw them. The colours are the
-Okabe-Ito palette (told apart with every common colour-vision deficiency), and nothing relies
-on colour alone: badges carry the words, the evidence map gives each stance its own shape.
+The vocabulary itself has one home, `db/vocabulary.py`; this module only says how to draw it.
+The colours are the Okabe-Ito palette (told apart with every common colour-vision deficiency),
+and nothing relies on colour alone: badges carry the words, the evidence map gives each stance
+its own shape.
 """
 
 from __future__ import annotations
@@ -12,18 +12,27 @@ import re
 
 from markupsafe import Markup, escape
 
-from claims.judge import CONTRADICTS, NEUTRAL, SUPPORTS
-from claims.verdict import LEVEL_NAMES, VERDICTS
+from db.vocabulary import (
+    CONTRADICTED,
+    CONTRADICTS,
+    INSUFFICIENT_EVIDENCE,
+    LEVEL_NAMES,
+    MIXED,
+    NEUTRAL,
+    SUPPORTED,
+    SUPPORTS,
+    VERDICTS,
+    WEAKLY_SUPPORTED,
+)
 
-STANCES = (SUPPORTS, CONTRADICTS, NEUTRAL)
 STANCE_HEADINGS = {SUPPORTS: "Supporting studies", CONTRADICTS: "Contradicting studies",
                    NEUTRAL: "Considered and left neutral"}
 STANCE_COLOURS = {SUPPORTS: "#0072B2", CONTRADICTS: "#D55E00", NEUTRAL: "#999999"}
 STANCE_SHAPES = {SUPPORTS: "circle", CONTRADICTS: "triangle", NEUTRAL: "square"}
 # Background and text colour of each verdict's badge (contrast at least 4.5:1).
-VERDICT_COLOURS = {"supported": ("#0072B2", "#ffffff"), "weakly_supported": ("#56B4E9", "#000000"),
-                   "mixed": ("#E69F00", "#000000"), "contradicted": ("#D55E00", "#000000"),
-                   "insufficient_evidence": ("#d0d0d0", "#000000")}
+VERDICT_COLOURS = {SUPPORTED: ("#0072B2", "#ffffff"), WEAKLY_SUPPORTED: ("#56B4E9", "#000000"),
+                   MIXED: ("#E69F00", "#000000"), CONTRADICTED: ("#D55E00", "#000000"),
+                   INSUFFICIENT_EVIDENCE: ("#d0d0d0", "#000000")}
 assert set(VERDICT_COLOURS) == set(VERDICTS)
 PENDING = ("#ffffff", "#000000")
 

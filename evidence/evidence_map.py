@@ -14,11 +14,10 @@ from typing import Any
 from datasette.utils.asgi import Response
 from markupsafe import Markup
 
-from claims.judge import CONTRADICTS, NEUTRAL
-from claims.verdict import LEVEL_NAMES
 from db.articles import record_label
+from db.vocabulary import CONTRADICTS, LEVEL_NAMES, NEUTRAL, STANCES
 from evidence.cache import PerVersion
-from evidence.display import STANCES, stance_mark, words
+from evidence.display import stance_mark, words
 
 LABEL_WIDTH, PER_CELL, DOT = 300, 12, 14
 MAX_ROWS = 1  # rows of marks per cell; a fuller cell says how many more it holds

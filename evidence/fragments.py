@@ -13,13 +13,12 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from claims.judge import FIGURE_TOLERANCE
-from claims.verdict import VERDICTS
+from claims.engine.judge import FIGURE_TOLERANCE
 from db.articles import record_label
+from db.vocabulary import CONFIRM_STANCE, NEUTRAL, NOTE, OVERRIDE_VERDICT, OVERTURN_STANCE, STANCES, VERDICTS
 from evidence.display import (
     STANCE_COLOURS,
     STANCE_HEADINGS,
-    STANCES,
     abstract_html,
     level_name,
     verdict_badge,
@@ -27,11 +26,13 @@ from evidence.display import (
 from evidence.serving import TEMPLATES_DIR
 
 # What every template may use (these fragments and, through the plugin, Datasette's pages),
-# from the vocabulary's one home in claims/ and db/.
+# from the vocabulary's one home, db/vocabulary.py.
 VOCABULARY = {"stances": STANCES, "verdicts": VERDICTS, "colours": STANCE_COLOURS,
               "headings": STANCE_HEADINGS, "badge": verdict_badge, "level_name": level_name,
               "record_label": record_label, "abstract_html": abstract_html,
-              "figure_tolerance": f"{FIGURE_TOLERANCE:.0%}"}
+              "figure_tolerance": f"{FIGURE_TOLERANCE:.0%}", "NEUTRAL": NEUTRAL,
+              "CONFIRM_STANCE": CONFIRM_STANCE, "OVERTURN_STANCE": OVERTURN_STANCE,
+              "OVERRIDE_VERDICT": OVERRIDE_VERDICT, "NOTE": NOTE}
 CSRF_TOKEN = Markup("<csrftoken/>")  # where a form's token goes; escaped text can never contain it
 
 _ENV = Environment(loader=FileSystemLoader(TEMPLATES_DIR / "fragments"), autoescape=True,

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from claims.link import relink_reviewed
+from claims import service
 from evidence.serving import terminate_with_parent
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> None:
     db_path = parser.parse_args(argv).db_path
     if not db_path.is_file():
         parser.error(f"no evidence database at {db_path}")
-    relink_reviewed(Database(sqlite3.connect(db_path, timeout=60)))
+    service.relink_reviewed(Database(sqlite3.connect(db_path, timeout=60)))
 
 
 if __name__ == "__main__":

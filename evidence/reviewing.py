@@ -1,8 +1,8 @@
 """Reviewers' decisions posted from a claim's page: checked, stored append-only, then re-linked.
 
-A form names one action of `ACTIONS`; the values a select offers (stances, verdicts) come from
-their one home in `claims/`, and the database's `reviews_validate` trigger refuses anything
-else with its reason.
+A form names one of the review actions; the actions and the values a select offers (stances,
+verdicts) come from their one home, `db/vocabulary.py`, and the database's `reviews_validate`
+trigger refuses anything else with its reason.
 """
 
 from __future__ import annotations
@@ -13,13 +13,20 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from claims.verdict import VERDICTS
 from db.claims import add_review
-from evidence.display import STANCES
+from db.vocabulary import (
+    CONFIRM_STANCE,
+    NOTE,
+    OVERRIDE_VERDICT,
+    OVERTURN_STANCE,
+    REVIEW_ACTIONS,
+    STANCE_ACTIONS,
+    STANCES,
+    VERDICTS,
+)
 
-ACTIONS = ("confirm_stance", "overturn_stance", "override_verdict", "note")
-DONE = {"confirm_stance": "Stance confirmed", "overturn_stance": "Stance recorded",
-        "override_verdict": "Verdict recorded", "note": "Note added"}
+DONE = {CONFIRM_STANCE: "Stance confirmed", OVERTURN_STANCE: "Stance recorded",
+        OVERRIDE_VERDICT: "Verdict recorded", NOTE: "Note added"}
 NOTE_CHARS = 2000
 # Where reviewers once signed off: writable canned queries, which showed their SQL with "Run SQL".
 # Their paths (/<database>/<name>) now lead to the claim's page and store nothing.
@@ -47,18 +54,18 @@ class Review:
 
 def read_form(claim_id: str, form: Mapping[str, str]) -> Review:
     action = form.get("action", "")
-    if action not in ACTIONS:
+    if action not in REVIEW_ACTIONS:
         raise Refused(f"unknown action {action!r}")
     note = (form.get("note") or "").strip()[:NOTE_CHARS] or None
     pmid = form.get("pmid", "").strip()
-    if action in ("confirm_stance", "overturn_stance"):
+    if action in STANCE_ACTIONS:
         if not pmid.isdigit():
             raise Refused("a stance review needs the study")
-        stance = form.get("stance") if action == "overturn_stance" else None
-        if action == "overturn_stance" and stance not in STANCES:
+        stance = form.get("stance") if action == OVERTURN_STANCE else None
+        if action == OVERTURN_STANCE and stance not in STANCES:
             raise Refused(f"the stance must be one of {', '.join(STANCES)}")
         return Review(claim_id, action, int(pmid), stance=stance, note=note)
-    if action == "override_verdict":
+    if action == OVERRIDE_VERDICT:
         if form.get("verdict") not in VERDICTS:
             raise Refused(f"the verdict must be one of {', '.join(VERDICTS)}")
         return Review(claim_id, action, verdict=form["verdict"], note=note)
@@ -70,7 +77,7 @@ def read_form(claim_id: str, form: Mapping[str, str]) -> Review:
 def store(conn: sqlite3.Connection, review: Review, actor: str) -> int:
     """The new review's id; a confirmation keeps the stance the study has now."""
     stance = review.stance
-    if review.action == "confirm_stance":
+    if review.action == CONFIRM_STANCE:
         row = conn.execute("SELECT stance FROM claim_evidence WHERE claim_id = ? AND pmid = ?",
                            [review.claim_id, review.pmid]).fetchone()
         stance = row[0] if row else None

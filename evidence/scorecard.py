@@ -9,9 +9,8 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from claims.audit import SEVERITY
+from db.vocabulary import SEVERITY, STANCES
 from evidence.cache import PerVersion
-from evidence.display import STANCES
 
 FACETS = ("verdict", "category", "source", "review_state")
 SET_BY_REVIEWER, REVIEWED, NOT_REVIEWED = "verdict set by a reviewer", "reviewed", "not reviewed"

@@ -24,6 +24,8 @@ from pathlib import Path
 import httpx
 import yaml
 
+from db.vocabulary import NEUTRAL, REVIEW_ACTIONS, SEVERITY, spoken
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 METADATA = PROJECT_DIR / "metadata.yml"
 PLUGINS_DIR = PROJECT_DIR / "plugins"
@@ -51,6 +53,7 @@ def reviewers(environ: Mapping[str, str] = os.environ) -> list[str]:
 def metadata_for(db_path: Path, environ: Mapping[str, str] = os.environ) -> dict:
     """metadata.yml for this database file (public at /-/metadata.json: it names no account)."""
     metadata = yaml.safe_load(METADATA.read_text())
+    _name_the_vocabulary(metadata["databases"]["evidence"])
     name = Path(db_path).stem
     databases = metadata.get("databases", {})
     if "evidence" in databases:
@@ -59,6 +62,18 @@ def metadata_for(db_path: Path, environ: Mapping[str, str] = os.environ) -> dict
     if login_required(environ):
         metadata["allow"] = REVIEWER
     return metadata
+
+
+def _name_the_vocabulary(database: dict) -> None:
+    """Fill in the names metadata.yml leaves to the vocabulary's one home (db/vocabulary.py): the
+    descriptions that list them and the canned queries' {NEUTRAL} and {VERDICT_COUNTS}."""
+    tables = database["tables"]
+    tables["claim_scorecard"]["columns"]["severity"] = ", ".join(
+        f"{rank} {verdict.replace('_', ' ')}" for rank, verdict in enumerate(SEVERITY))
+    tables["reviews"]["columns"]["action"] = spoken(REVIEW_ACTIONS)
+    counts = ",\n  ".join(f"json_extract(summary, '$.{verdict}') AS {verdict}" for verdict in SEVERITY)
+    for query in database["queries"].values():
+        query["sql"] = query["sql"].replace("{NEUTRAL}", f"'{NEUTRAL}'").replace("{VERDICT_COUNTS}", counts)
 
 
 def login_required(environ: Mapping[str, str] = os.environ) -> bool:

@@ -14,13 +14,14 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from claims.extract import extract
-from claims.grade import RULES_VERSION, grade, grade_articles
-from claims.judge import Article, judge
-from claims.link import check_text, link_claim
+from claims.engine.check import check_text
+from claims.engine.frame import page_topic, scope_of, understand
+from claims.engine.grade import RULES_VERSION, grade, grade_articles
+from claims.engine.judge import Article, judge
+from claims.engine.verdict import Counted, roll_up
+from claims.pages.extract import extract
 from claims.registry import SOURCES_DIR, load_registry
-from claims.understand import page_topic, scope_of, understand
-from claims.verdict import Counted, roll_up
+from claims.service import link_claim
 from db.claims import add_review, registered_claims, save_claims, save_source
 from evidence.cli import cli
 from harvest.importer import import_file
@@ -147,8 +148,23 @@ def test_grades_made_by_other_rules_are_graded_again(db):
         row[0] + ":" + RULES_VERSION for row in db.execute("SELECT content_hash FROM articles")}
 
 
+def test_evidence_link_regrades_the_articles_when_the_grading_rules_change(tmp_path, monkeypatch):
+    from claims.engine import grade as grading
+
+    path = tmp_path / "evidence.db"
+    assert CliRunner().invoke(cli, ["import", "--db", str(path), "--quiet",
+                                    str(FIXTURES / "synthetic_records.xml")]).exit_code == 0
+    assert CliRunner().invoke(cli, ["link", "--db", str(path), "--quiet"]).exit_code == 0
+    monkeypatch.setattr(grading, "RULES_VERSION", "changed-rules")
+    result = CliRunner().invoke(cli, ["link", "--db", str(path)])
+    assert result.exit_code == 0, result.output
+    stored = sqlite3.connect(path).execute("SELECT graded_hash FROM articles").fetchall()
+    assert f"graded {len(stored)} new or changed articles" in result.output
+    assert stored and all(row[0].endswith(":changed-rules") for row in stored)
+
+
 def test_the_grading_rules_version_is_the_same_in_every_process():
-    versions = {subprocess.run([sys.executable, "-c", "from claims.grade import RULES_VERSION as v; print(v)"],
+    versions = {subprocess.run([sys.executable, "-c", "from claims.engine.grade import RULES_VERSION as v; print(v)"],
                                capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": str(seed)},
                                check=True).stdout for seed in (1, 2)}
     assert versions == {RULES_VERSION + "\n"}
@@ -353,7 +369,7 @@ def test_retracted_articles_are_shown_but_never_counted(linked):
 
 def test_free_text_that_restates_a_registry_claim_is_checked_as_it():
     registry = load_registry()
-    from claims.link import match_registry
+    from claims.engine.check import match_registry
     assert match_registry("Ketamine infusion therapy for migraine has no side effects at all.",
                           registry)["id"] == "no_side_effects"
     assert match_registry("Acupuncture cures asthma.", registry) is None
@@ -405,7 +421,7 @@ def test_a_claim_about_something_the_checkers_do_not_know_abstains(linked):
 
 
 def test_claims_outside_the_checkers_domain_go_to_the_general_model_capped_below_supported(synthetic_linked_db):
-    from claims.link import GENERAL_METHOD
+    from claims.engine.check import GENERAL_METHOD
     from db import open_db
 
     db = open_db(synthetic_linked_db)
@@ -420,7 +436,7 @@ def test_claims_outside_the_checkers_domain_go_to_the_general_model_capped_below
 
 
 def test_the_general_model_loads_from_the_package_and_abstains_on_unrelated_abstracts():
-    from claims import general
+    from claims.engine import general
 
     model = general.load(general.MODEL_FILE)
     stance, _, rationale = model.judge_all(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from claims.link import not_covered
+from claims.engine.retrieval import not_covered
 from db import open_db
 
 
@@ -20,10 +20,10 @@ def test_a_new_intervention_and_adverse_event_are_one_data_edit(tmp_path, monkey
     import yaml
 
     from claims import lexicon as lexicon_module
-    from claims.judge import Article, judge
-    from claims.link import fts_query
-    from claims.suggest import adverse_events
-    from claims.understand import understand
+    from claims.engine.frame import understand
+    from claims.engine.judge import Article, judge
+    from claims.engine.retrieval import fts_query
+    from claims.reports.suggest import adverse_events
 
     data = yaml.safe_load(lexicon_module.LEXICON_FILE.read_text())
     data["interventions"]["lidocaine"] = {"match": r"lidocaine\b", "search": "lidocaine"}

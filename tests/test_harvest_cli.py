@@ -50,7 +50,7 @@ a._write = _write
 
 # Kill the harvest with SIGKILL while it links claims, after the first two are saved.
 KILL_WHILE_LINKING = """
-import os, signal, claims.link as l
+import os, signal, claims.service as l
 real = l.link_claim
 calls = []
 def link_claim(*args, **kwargs):
@@ -61,7 +61,7 @@ def link_claim(*args, **kwargs):
 l.link_claim = link_claim
 """
 SAY_WHICH_CLAIMS_ARE_LINKED = """
-import sys, claims.link as l
+import sys, claims.service as l
 real = l.link_claim
 def link_claim(db, claim):
     print("linking", claim["id"], file=sys.stderr)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from claims.judge import Article, judge
-from claims.roles import ROLES, RoleModel, abstract_sentences, model, role_of_label, sections
-from claims.understand import understand
+from claims.engine.frame import understand
+from claims.engine.judge import Article, judge
+from claims.engine.roles import ROLES, RoleModel, abstract_sentences, model, role_of_label, sections
 
 UNSTRUCTURED = (
     "Migraine is a common and disabling neurological disorder. "

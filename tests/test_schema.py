@@ -8,7 +8,8 @@ import pytest
 from sqlite_utils import Database
 
 from db import open_db
-from db.schema import FTS, TABLES, ensure_db_shape, fts_faults
+from db.schema import FTS, ensure_db_shape, fts_faults
+from db.tables import TABLES
 from harvest.importer import import_file
 from tests.conftest import FIXTURES
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from claims.stance_model import CONTRADICTS, LABELS, MODEL_FILE, NEUTRAL, SUPPORTS, StanceModel, default_model
+from claims.engine.stance_model import LABELS, MODEL_FILE, StanceModel, default_model
+from db.vocabulary import CONTRADICTS, NEUTRAL, SUPPORTS
 
 # (claim, sentence, expected label), grouped by the idea each case pins.
 IDEAS = {

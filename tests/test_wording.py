@@ -8,9 +8,9 @@ import re
 import pytest
 
 from claims.cite import short_citation, vancouver
-from claims.judge import CONTRADICTS, SUPPORTS
-from claims.verdict import LEVEL_NAMES, Counted, roll_up
+from claims.engine.verdict import Counted, roll_up
 from claims.wording import count, studies
+from db.vocabulary import CONTRADICTS, LEVEL_NAMES, SUPPORTS
 
 BROKEN_ENGLISH = re.compile(r"\b1 (studies|claims|articles|reviews)\b|studys|analysiss|\(s\)|\.\.|\?\.")
 

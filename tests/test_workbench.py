@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from claims.judge import FIGURE_TOLERANCE
+from claims.engine.judge import FIGURE_TOLERANCE
 from db import open_db
 from db.claims import save_audit
 from evidence.evidence_map import year_bars

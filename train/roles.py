@@ -1,14 +1,14 @@
-"""Train the sentence-role model of `claims/roles.py` from the labels of structured abstracts.
+"""Train the sentence-role model of `claims/engine/roles.py` from the labels of structured abstracts.
 
     python -m train.roles [--seed 7] [--epochs 6]
 
 Training data: the Evidence Inference training articles (`../shared/benchmarks/evidence-inference`,
 MIT licence), whose abstracts keep their section labels (BACKGROUND, METHODS, RESULTS, ...). Each
 sentence of a section whose label names one role is an example, read in its place among all of the
-abstract's sentences, exactly as `claims.roles` reads an unstructured abstract. Scored on the
+abstract's sentences, exactly as `claims.engine.roles` reads an unstructured abstract. Scored on the
 validation articles and on the structured abstracts of the shared PubMed corpus (in this project's
 domain, never trained on). Softmax regression over hashed features, AdaGrad, seeded; numpy only.
-Writes `claims/models/roles/roles.npz` and `MODEL_CARD.md` beside it.
+Writes `claims/engine/models/roles/roles.npz` and `MODEL_CARD.md` beside it.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from lxml import etree
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from claims.roles import DIM, FINDINGS, MODEL_FILE, ROLES, RoleModel, features, role_of_label  # noqa: E402
+from claims.engine.roles import DIM, FINDINGS, MODEL_FILE, ROLES, RoleModel, features, role_of_label  # noqa: E402
 from claims.text import sentences  # noqa: E402
 from train.stance_data import abst_sections  # noqa: E402
 
@@ -146,7 +146,7 @@ def model_card(hyper: dict, counts: Counter, scores: dict, seconds: float, size:
     return f"""# Sentence-role model card
 
 Labels each sentence of an unstructured abstract as one of {", ".join(ROLES)}, so that only
-results and conclusions sentences are read as a study's findings (`claims/roles.py`; structured
+results and conclusions sentences are read as a study's findings (`claims/engine/roles.py`; structured
 abstracts use their own section labels instead). Produced by `python -m train.roles` (numpy only).
 
 ## Model
@@ -181,7 +181,7 @@ on randomized trials; reviews, case reports and basic science are read less well
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description="Train the sentence-role model (numpy; writes "
-        "claims/models/roles/roles.npz and its model card)."
+        "claims/engine/models/roles/roles.npz and its model card)."
     )
     parser.add_argument("--seed", type=int, default=HYPER["seed"])
     parser.add_argument("--epochs", type=int, default=HYPER["epochs"])

@@ -1,4 +1,4 @@
-"""Train the stance model (a cross-encoder on MiniLM-L6) and export it for `claims/stance_model.py`.
+"""Train the stance model (a cross-encoder on MiniLM-L6) and export it for `claims/engine/stance_model.py`.
 
     pip install -e '.[train]'     # torch==2.13.0 (CPU build), transformers, onnx
     nice -n 19 python -m train.stance fit    [--per-label 4000] [--seed 13] [--out train/out]
@@ -10,7 +10,7 @@ linear layer over the mean of the token vectors, and trains one epoch on the bal
 `train.stance_data.training_pairs`. It writes `train/out/stance.pt` and a log of the run.
 `export` writes the ONNX graph, quantizes it to int8, scores both on the dev splits
 (`bench/stance_eval.py`), ships the int8 one when it keeps the scores (macro-F1 within 0.01 on
-every split; the float one otherwise) into `claims/models/stance/` with the tokenizer and a model
+every split; the float one otherwise) into `claims/engine/models/stance/` with the tokenizer and a model
 card. Seeded: the sample, its order, the new layer and dropout follow `--seed`.
 """
 from __future__ import annotations
@@ -30,7 +30,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from claims.stance_model import LABELS, MAX_LENGTH, MODEL_DIR, StanceModel, tokenizer  # noqa: E402
+from claims.engine.stance_model import LABELS, MAX_LENGTH, MODEL_DIR, StanceModel, tokenizer  # noqa: E402
 from train.stance_data import training_pairs  # noqa: E402
 
 HYPER = {"per_label": 4000, "seed": 13, "batch_size": 16, "learning_rate": 6e-5, "warmup": 0.1,
@@ -189,7 +189,7 @@ def check_export(net, onnx_file: Path) -> None:
     import numpy as np
     import torch
 
-    from claims.stance_model import session
+    from claims.engine.stance_model import session
 
     pairs = [("Drug A lowers blood pressure.", "Blood pressure fell with drug A."),
              ("Ketamine has no side effects.", "Nausea and dizziness were more frequent with ketamine than "
@@ -209,7 +209,7 @@ def model_card(info, scores, shipped, loss, sets, table) -> str:
     return f"""# Stance model card
 
 A cross-encoder that reads (claim, sentence) and answers the probability of each of
-{", ".join(LABELS)}. Used through `claims/stance_model.py` (onnxruntime and tokenizers; no torch).
+{", ".join(LABELS)}. Used through `claims/engine/stance_model.py` (onnxruntime and tokenizers; no torch).
 Produced by `python -m train.stance fit` then `python -m train.stance export` (see `train/stance.py`).
 
 ## Model

@@ -1,6 +1,6 @@
 """Sentence pairs (claim, sentence, label) for the stance model, built from ../shared/benchmarks.
 
-Read in place, never copied into the project. Labels are `claims.stance_model.LABELS`.
+Read in place, never copied into the project. Labels are `claims.engine.stance_model.LABELS`.
 
 - SciFact training claims: each rationale sentence with its SUPPORT / CONTRADICT label;
 - Check-COVID: each claim with its evidence sentences (SUPPORT / REFUTE / NOTENOUGHINFO);
@@ -24,8 +24,8 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
-from claims.stance_model import CONTRADICTS, NEUTRAL, SUPPORTS
 from claims.text import sentences, words
+from db.vocabulary import CONTRADICTS, NEUTRAL, SUPPORTS
 
 BENCHMARKS = Path(__file__).resolve().parent.parent.parent / "shared" / "benchmarks"
 

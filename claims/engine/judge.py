@@ -1,6 +1,6 @@
 """Judge one article's stance toward one claim, with the sentences that justify it.
 
-A checker per kind of claim (see `understand.py`). Each reads the article sentence by
+A checker per kind of claim (see `frame.py`). Each reads the article sentence by
 sentence and only speaks when a sentence says something checkable; otherwise the stance
 is `neutral`. Precision beats recall: a wrong "supports" is worse than a missed one.
 
@@ -16,18 +16,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from claims.grade import SYNTHESES
-from claims.lexicon import lexicon
-from claims.roles import FINDINGS, abstract_sentences
-from claims.understand import (
+from claims.engine.frame import (
     ClaimSpec,
     measure_of,
     number_value,
     parse_figure,
     scope_of,
 )
-
-SUPPORTS, CONTRADICTS, NEUTRAL = "supports", "contradicts", "neutral"
+from claims.engine.grade import SYNTHESES
+from claims.engine.roles import FINDINGS, abstract_sentences
+from claims.lexicon import lexicon
+from db.vocabulary import CONTRADICTS, NEUTRAL, SUPPORTS
 
 
 def _rx(pattern: str) -> re.Pattern:
@@ -100,7 +99,7 @@ class Article:
     @property
     def sentences(self) -> list[str]:
         """The title, then the abstract's findings: its results and conclusions sentences
-        (`claims.roles`). A study's background, objectives and methods report nothing it found, so no
+        (`claims.engine.roles`). A study's background, objectives and methods report nothing it found, so no
         checker reads them. A review's statements are its findings: only its own section labels
         set any aside (the role model was trained on trials, not on reviews)."""
         if self._sentences is None:

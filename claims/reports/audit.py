@@ -14,19 +14,16 @@ from typing import Any
 from sqlite_utils import Database
 
 from claims.cite import pubmed_url, vancouver
-from claims.extract import extract
-from claims.link import check_text
-from claims.page import Page
-from claims.suggest import suggest
-from claims.understand import page_topic
-from claims.verdict import VERDICTS
+from claims.engine.check import check_text
+from claims.engine.frame import page_topic
+from claims.pages.extract import extract
+from claims.pages.read import Page
+from claims.reports.suggest import suggest
 from db.articles import citation_records, utc_now
 from db.claims import claim_reviews, database_state
+from db.vocabulary import CONTRADICTS, NEUTRAL, SEVERITY, SUPPORTS
 
 BEST = 3  # supporting and contradicting studies shown per claim
-# From the worst verdict to the best: --fail-on V fails on V and everything before it.
-SEVERITY = ("contradicted", "mixed", "insufficient_evidence", "weakly_supported", "supported")
-assert set(SEVERITY) == set(VERDICTS)
 
 
 def at_or_worse(verdict: str, threshold: str) -> bool:
@@ -65,9 +62,9 @@ def _identifier(evidence: dict[str, Any]) -> dict[str, Any]:
 
 def _audit_claim(db: Database, text: str, found, registry: list[dict[str, Any]], topic: str | None) -> dict[str, Any]:
     check = check_text(db, found.text, registry, topic)
-    counted = [e for e in check.evidence if e["stance"] != "neutral" and not e["is_retracted"]]
-    best = ([e for e in counted if e["stance"] == "supports"][:BEST]
-            + [e for e in counted if e["stance"] == "contradicts"][:BEST])
+    counted = [e for e in check.evidence if e["stance"] != NEUTRAL and not e["is_retracted"]]
+    best = ([e for e in counted if e["stance"] == SUPPORTS][:BEST]
+            + [e for e in counted if e["stance"] == CONTRADICTS][:BEST])
     records = citation_records(db, [e["pmid"] for e in best])
     line = text.count("\n", 0, found.start) + 1
     registered = next((c for c in registry if c["id"] == check.registry_id), None)
@@ -82,8 +79,8 @@ def _audit_claim(db: Database, text: str, found, registry: list[dict[str, Any]],
             "url": pubmed_url(records[e["pmid"]]), "rationale": e["rationale"],
             "reviewed": e["review_id"] is not None,
         } for e in best],
-        "supporting": sum(e["stance"] == "supports" for e in counted),
-        "contradicting": sum(e["stance"] == "contradicts" for e in counted),
+        "supporting": sum(e["stance"] == SUPPORTS for e in counted),
+        "contradicting": sum(e["stance"] == CONTRADICTS for e in counted),
         "reviews": claim_reviews(db, check.registry_id) if check.registry_id else [],
         "suggestion": suggest(check.spec, check.verdict, best),
     }

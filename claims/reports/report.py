@@ -12,12 +12,11 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from claims.audit import SEVERITY
 from claims.wording import count
+from db.vocabulary import SEVERITY
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-LABELS = {"supported": "Supported", "weakly_supported": "Weakly supported", "mixed": "Mixed",
-          "contradicted": "Contradicted", "insufficient_evidence": "Insufficient evidence"}
+LABELS = {verdict: verdict.replace("_", " ").capitalize() for verdict in SEVERITY}  # "Weakly supported"
 SUGGESTION_NOTE = "Suggested rewording (automated, not reviewed: check it against the evidence before use)"
 
 

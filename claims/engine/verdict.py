@@ -19,16 +19,17 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from claims.judge import CONTRADICTS, SUPPORTS
 from claims.wording import count, studies
-
-# Each evidence level's name, singular and plural.
-LEVEL_NAMES = {1: ("systematic review or meta-analysis", "systematic reviews or meta-analyses"),
-               2: ("randomized trial", "randomized trials"),
-               3: ("controlled or cohort study", "controlled or cohort studies"),
-               4: ("case series or retrospective review", "case series or retrospective reviews"),
-               5: ("case report, review or other", "case reports, reviews or others")}
-VERDICTS = ("supported", "weakly_supported", "mixed", "contradicted", "insufficient_evidence")
+from db.vocabulary import (
+    CONTRADICTED,
+    CONTRADICTS,
+    INSUFFICIENT_EVIDENCE,
+    LEVEL_NAMES,
+    MIXED,
+    SUPPORTED,
+    SUPPORTS,
+    WEAKLY_SUPPORTED,
+)
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class Counted:
     is_retracted: bool = False
 
 
-def roll_up(evidence: list[Counted], absolute: bool, strongest: str = "supported") -> tuple[str, str]:
+def roll_up(evidence: list[Counted], absolute: bool, strongest: str = SUPPORTED) -> tuple[str, str]:
     """The verdict and a two-sentence explanation.
 
     `strongest` caps the verdict: stances from the general model (right about half the time)
@@ -53,13 +54,13 @@ def roll_up(evidence: list[Counted], absolute: bool, strongest: str = "supported
     contra = sorted((e for e in counted if e.stance == CONTRADICTS), key=lambda e: e.level)
     retracted = sum(1 for e in evidence if e.is_retracted and e.stance in (SUPPORTS, CONTRADICTS))
     if not support and not contra:
-        verdict = "insufficient_evidence"
+        verdict = INSUFFICIENT_EVIDENCE
     elif contra and (absolute or not support or contra[0].level < support[0].level):
-        verdict = "contradicted"
+        verdict = CONTRADICTED
     elif support and not contra:
-        verdict = "supported" if support[0].level <= 2 and strongest == "supported" else "weakly_supported"
+        verdict = SUPPORTED if support[0].level <= 2 and strongest == SUPPORTED else WEAKLY_SUPPORTED
     else:
-        verdict = "mixed"
+        verdict = MIXED
     return verdict, explain(verdict, support, contra, absolute, retracted)
 
 
@@ -79,10 +80,10 @@ def explain(verdict: str, support: list[Counted], contra: list[Counted], absolut
     s, c = len(support), len(contra)
     note = (f" {count(retracted, 'retracted article')} {'was' if retracted == 1 else 'were'} left out."
             if retracted else "")
-    if verdict == "insufficient_evidence":
+    if verdict == INSUFFICIENT_EVIDENCE:
         return ("Insufficient evidence: no study in the database supports or contradicts this claim. "
                 "Do not make it without a source." + note)
-    if verdict == "contradicted":
+    if verdict == CONTRADICTED:
         first = (f"Contradicted: {studies(c)} ({_tally(contra)}) "
                  f"{'contradicts' if c == 1 else 'contradict'} it ({_cite(contra)}).")
         if absolute and s:
@@ -94,12 +95,12 @@ def explain(verdict: str, support: list[Counted], contra: list[Counted], absolut
         else:
             second = " No study in the database supports it."
         return first + second + note
-    if verdict == "mixed":
+    if verdict == MIXED:
         return (f"Mixed: {s} {'study supports' if s == 1 else 'studies support'} it ({_tally(support)}; "
                 f"{_cite(support)}) and {c} {'contradicts' if c == 1 else 'contradict'} it "
                 f"({_tally(contra)}; {_cite(contra)}). State it only with its limits." + note)
-    strength = "Supported" if verdict == "supported" else "Weakly supported"
-    caveat = ("" if verdict == "supported" or support[0].level <= 2 else
+    strength = "Supported" if verdict == SUPPORTED else "Weakly supported"
+    caveat = ("" if verdict == SUPPORTED or support[0].level <= 2 else
               " None is a randomized trial or systematic review, so the claim should be worded cautiously.")
     return (f"{strength}: {s} {'study supports' if s == 1 else 'studies support'} it ({_tally(support)}; "
             f"{_cite(support)}) and none contradicts it." + caveat + note)

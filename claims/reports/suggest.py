@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from claims.engine.frame import ClaimSpec
 from claims.lexicon import lexicon
-from claims.understand import ClaimSpec
 
 
 def adverse_events(sentences: list[str]) -> list[str]:

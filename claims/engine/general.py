@@ -19,7 +19,7 @@ claims (Wadden et al., 2020) by `bench/scifact.py train`; `bench/scifact.py cv` 
 with 5-fold cross-validation through `evidence check`. Lexical features barely tell
 "supports" from "contradicts" (the stance model's AUC is about 0.7), so this model is
 precise about half the time: its stances never make a verdict stronger than
-`weakly_supported` (see `link.py`).
+`weakly_supported` (see `check.py`).
 """
 from __future__ import annotations
 
@@ -29,6 +29,8 @@ import zlib
 from pathlib import Path
 
 import numpy as np
+
+from db.vocabulary import CONTRADICTS, NEUTRAL, SUPPORTS
 
 MODEL_FILE = Path(__file__).resolve().parent / "models" / "general_stance.npz"
 DIM = 1 << 18
@@ -334,10 +336,10 @@ class Model:
 
     def decide(self, p_rel, p_con, rationale):
         if p_rel < self.t_rel:
-            return "neutral", 1.0 - p_rel, []
+            return NEUTRAL, 1.0 - p_rel, []
         if p_con >= self.t_con:
-            return "contradicts", p_rel * p_con, rationale
-        return "supports", p_rel * (1.0 - p_con), rationale
+            return CONTRADICTS, p_rel * p_con, rationale
+        return SUPPORTS, p_rel * (1.0 - p_con), rationale
 
     def judge_all(self, claim, docs, idf=None):
         """docs: [(title, sentences, bm25_score)] in retrieval order (higher bm25 = better)."""

@@ -1,14 +1,14 @@
-"""Link claims to the articles that support or contradict them, and roll up verdicts.
+"""Check one claim: judge each candidate's stance, apply the reviewers' decisions, roll up a verdict.
 
-For a claim: understand it (`understand.py`), retrieve candidates with FTS5 (BM25 over
-title and abstract, with the claim's intervention, condition and kind), grade each
-candidate (`grade.py`), judge its stance (`judge.py`), apply reviewers' decisions (they
-always win), and roll up a verdict (`verdict.py`). Reads the database, never the network.
+For a claim: understand it (`frame.py`), retrieve and grade candidates (`retrieval.py`),
+judge each one's stance (`judge.py`, or the general model for claims outside the checkers'
+domain), apply reviewers' decisions (they always win), and roll up a verdict (`verdict.py`).
+Free text that restates a registry claim is checked as that claim. Reads the database, never
+the network; storing the result is `claims/service.py`'s job.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from functools import lru_cache
@@ -16,32 +16,18 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from claims import general
 from claims.cite import short_citation
-from claims.grade import grade
-from claims.judge import NEUTRAL, Article, Judgement, judge, unknown
-from claims.lexicon import lexicon
+from claims.engine import general
+from claims.engine.frame import ClaimSpec, understand
+from claims.engine.judge import Article, Judgement, judge, unknown
+from claims.engine.retrieval import articles, candidates, general_candidates, not_covered
+from claims.engine.verdict import Counted, roll_up
 from claims.text import words
-from claims.understand import ClaimSpec, understand
-from claims.verdict import Counted, roll_up
-from db.claims import (
-    article_changes,
-    claims_with_new_reviews,
-    latest_review_id,
-    registered_claims,
-    save_links,
-    stance_reviews,
-    verdict_override,
-)
+from db.claims import stance_reviews, verdict_override
+from db.vocabulary import INSUFFICIENT_EVIDENCE, NEUTRAL, OVERTURN_STANCE, WEAKLY_SUPPORTED
 
-MAX_CANDIDATES = 400
-GENERAL_CANDIDATES = 10  # the general model was trained on the top 10 by BM25
 GENERAL_METHOD = "general model: lexical relevance and stance (claims outside the checkers' domain)"
 MATCH_THRESHOLD = 0.45  # word overlap with a registry claim needed to treat free text as that claim
-_KIND_TERMS = {
-    "figure": "prevalen* OR burden OR million OR billion OR percent OR epidemiolog* OR nausea OR disabilit*",
-    "mechanism": "nmda OR nmdar OR glutamat* OR receptor* OR synap* OR neuroplastic*",
-}
 _STOP = set("a an the of in on for to and or with by is are was were be been it its this that as at from "
             "has have had can may will which who your you their they them our we us".split())
 
@@ -67,36 +53,6 @@ class Check:
                 "candidates": self.candidates}
 
 
-def fts_query(spec: ClaimSpec) -> str:
-    words = lexicon()
-    groups = []
-    if spec.intervention and spec.kind not in ("figure", "mechanism"):
-        groups.append(words.interventions[spec.intervention].search)
-    if spec.conditions and spec.kind not in ("safety", "mechanism"):
-        groups.append(" OR ".join(words.conditions[c].search for c in spec.conditions))
-    if spec.kind == "safety":
-        groups.append(f"{words.adverse_event_search} OR safe* OR tolerat*")
-    elif spec.kind in _KIND_TERMS:
-        groups.append(_KIND_TERMS[spec.kind])
-    if not groups:  # nothing to narrow by: the treatments the database is about
-        groups.append(" OR ".join(t.search for t in words.interventions.values()))
-    return " AND ".join(f"({g})" for g in groups)
-
-
-def candidates(db: Database, spec: ClaimSpec, limit: int = MAX_CANDIDATES) -> list[Article]:
-    sql = (
-        "SELECT a.pmid, a.title, a.abstract, a.pub_year, a.publication_types, a.is_retracted "
-        "FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid "
-        "WHERE articles_fts MATCH ? ORDER BY articles_fts.rank LIMIT ?")
-    return [_graded(*row) for row in db.execute(sql, [fts_query(spec), limit])]
-
-
-def _graded(pmid: int, title: str | None, abstract: str | None, year: int | None, types: str | None,
-            retracted: int | None) -> Article:
-    graded = grade(title, abstract, json.loads(types or "[]"))
-    return Article(pmid, title or "", abstract or "", year, graded.level, graded.design, bool(retracted))
-
-
 def _citations(db: Database, pmids: list[int]) -> dict[int, tuple[str, bool]]:
     """Each record's short citation, and whether its identifier is a local one."""
     if not pmids:
@@ -120,7 +76,7 @@ def check_spec(db: Database, text: str, spec: ClaimSpec, registry_id: str | None
         hashes = dict(db.execute(f"SELECT pmid, content_hash FROM articles WHERE pmid IN ({marks})",
                                  list(reviews)).fetchall())
         known = {a.pmid for a, _ in judged}
-        judged += [(a, Judgement(method="added by a reviewer")) for a in _articles(db, set(reviews) - known)]
+        judged += [(a, Judgement(method="added by a reviewer")) for a in articles(db, set(reviews) - known)]
     evidence = _evidence(db, judged, reviews, hashes)
     verdict, explanation = roll_up(_counted(evidence), spec.absolute)
     override = verdict_override(db, registry_id) if registry_id else None
@@ -141,46 +97,13 @@ def check_general(db: Database, text: str, spec: ClaimSpec) -> Check:
                if stance != NEUTRAL else Judgement(method=GENERAL_METHOD))
               for article, (_, sentences, _), (stance, score, indices) in zip(pool, docs, results, strict=True)]
     evidence = _evidence(db, judged, {}, {})
-    verdict, explanation = roll_up(_counted(evidence), spec.absolute, strongest="weakly_supported")
+    verdict, explanation = roll_up(_counted(evidence), spec.absolute, strongest=WEAKLY_SUPPORTED)
     if any(e["stance"] != NEUTRAL for e in evidence):
         explanation += (" These stances come from the general lexical model, not a checker built for this "
                         "kind of claim: a reviewer must confirm them.")
-    elif verdict == "insufficient_evidence":
+    elif verdict == INSUFFICIENT_EVIDENCE:
         explanation = not_covered(db, text, frequencies) or explanation
     return Check(text, spec, None, verdict, explanation, evidence, len(pool), verdict)
-
-
-def general_candidates(db: Database, text: str) -> tuple[list[Article], list[tuple[str, list[str], float]]]:
-    """The top articles by BM25 for the claim's words, and each as the general model reads it."""
-    query = general.fts_query(text)
-    rows = db.execute(
-        "SELECT a.pmid, a.title, a.abstract, a.pub_year, a.publication_types, a.is_retracted, articles_fts.rank "
-        "FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid "
-        "WHERE articles_fts MATCH ? ORDER BY articles_fts.rank LIMIT ?",
-        [query, GENERAL_CANDIDATES]).fetchall() if query else []
-    pool = [_graded(*row[:6]) for row in rows]
-    return pool, [(a.title, a.findings, -row[6]) for a, row in zip(pool, rows, strict=True)]
-
-
-def _any_form(db: Database, word: str) -> bool:
-    """Does any article hold another form of the word ("cures": cure, cured)?"""
-    root = word[:-1] if word.endswith("s") else general.stem(word)
-    return len(root) >= 4 and root.isalnum() and db.execute(
-        "SELECT 1 FROM articles_fts WHERE articles_fts MATCH ? LIMIT 1", [f'"{root}"*']).fetchone() is not None
-
-
-def not_covered(db: Database, text: str, frequencies: dict[str, int] | None = None) -> str | None:
-    """Say so when the database holds no study that names most of what the claim is about: that is a
-    gap in the database, not in the evidence."""
-    if frequencies is None:
-        _, frequencies = general.document_frequencies(db, text)
-    missing = sorted(word for word, df in frequencies.items()
-                     if df == 0 and len(word) > 3 and not word.isdigit() and not _any_form(db, word))
-    if not missing or 2 * len(missing) < len(frequencies):  # most of what the claim names is in the database
-        return None
-    named = ", ".join(f"'{word}'" for word in missing)
-    return (f"Insufficient evidence: the database holds no studies that mention {named}, so it cannot judge "
-            "this claim. Harvest a topic that covers it, or do not make the claim without a source.")
 
 
 @lru_cache(maxsize=1)
@@ -201,7 +124,7 @@ def _evidence(db: Database, judged: list[tuple[Article, Judgement]], reviews: di
     for article, judgement in judged:
         review = reviews.get(article.pmid)
         stance, method = judgement.stance, judgement.method
-        if review and review["action"] == "overturn_stance":
+        if review and review["action"] == OVERTURN_STANCE:
             stance = review["stance"]
             if stance != judgement.stance:  # the reviewer decided, not the checker's rule
                 method = f"reviewer {review['actor']} (the checker said {judgement.stance}: {judgement.method or 'no rule'})"
@@ -216,15 +139,6 @@ def _evidence(db: Database, judged: list[tuple[Article, Judgement]], reviews: di
         })
     evidence.sort(key=lambda e: (e["stance"] == NEUTRAL, e["level"], -e["score"]))
     return evidence
-
-
-def _articles(db: Database, pmids: set[int]) -> list[Article]:
-    if not pmids:
-        return []
-    marks = ", ".join("?" * len(pmids))
-    return [_graded(*row) for row in db.execute(
-        f"SELECT pmid, title, abstract, pub_year, publication_types, is_retracted FROM articles "
-        f"WHERE pmid IN ({marks})", list(pmids))]
 
 
 def _content_words(text: str) -> set[str]:
@@ -260,44 +174,3 @@ def check_text(db: Database, text: str, registry: list[dict[str, Any]], topic: s
     if unknown(spec):
         return check_general(db, text, spec)
     return check_spec(db, text, spec)
-
-
-def link_claim(db: Database, claim: dict[str, Any]) -> Check:
-    reviews_seen = latest_review_id(db, claim["id"])
-    articles_seen = article_changes(db)  # read first: a change committed after it leaves the claim behind
-    spec = understand(claim["statement"] or claim["quote"])
-    result = check_spec(db, claim["quote"], spec, claim["id"])
-    counted = [e for e in result.evidence if not e["is_retracted"]]
-    save_links(db, claim["id"], [_row(e) for e in result.evidence], {
-        "verdict": result.verdict, "auto_verdict": result.auto_verdict, "explanation": result.explanation,
-        "supports": _count(counted, "supports"), "supports_strong": _count(counted, "supports", strong=True),
-        "contradicts": _count(counted, "contradicts"),
-        "contradicts_strong": _count(counted, "contradicts", strong=True),
-        "retracted": sum(bool(e["is_retracted"]) for e in result.evidence),
-        "candidates": result.candidates, "review_id": result.override["id"] if result.override else None,
-        "reviews_seen": reviews_seen, "articles_seen": articles_seen})
-    return result
-
-
-def relink_reviewed(db: Database) -> list[str]:
-    """Re-link the claims reviewed since their verdict was computed (reviewers' decisions apply at once)."""
-    pending = set(claims_with_new_reviews(db))
-    for claim in registered_claims(db):
-        if claim["id"] in pending:
-            link_claim(db, claim)
-    return sorted(pending)
-
-
-def _count(evidence: list[dict[str, Any]], stance: str, strong: bool = False) -> int:
-    """Studies with this stance; strong: only systematic reviews, meta-analyses and randomized trials."""
-    return sum(e["stance"] == stance and (not strong or e["level"] <= 2) for e in evidence)
-
-
-def _row(evidence: dict[str, Any]) -> dict[str, Any]:
-    keep = ("pmid", "stance", "auto_stance", "score", "level", "design", "rationale", "method",
-            "is_retracted", "review_id", "needs_rereview")
-    row = {k: evidence[k] for k in keep}
-    row["is_retracted"] = int(row["is_retracted"])
-    row["needs_rereview"] = int(row["needs_rereview"])
-    return row
-

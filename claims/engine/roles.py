@@ -8,7 +8,7 @@ Structured abstracts say their roles: the importer keeps each section as `LABEL:
 of its own, and the label decides (`role_of_label`). Unstructured abstracts are read by a small
 softmax model over hashed words, word pairs and the sentence's place in the abstract (numpy only),
 trained on the labelled sections of structured abstracts by `python -m train.roles`; the weights
-and their model card are in `claims/models/roles/`.
+and their model card are in `claims/engine/models/roles/`.
 
     for sentence in abstract_sentences(abstract):
         sentence.text, sentence.role

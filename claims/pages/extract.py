@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from claims.engine.frame import understand
 from claims.text import Sentence, sentences
-from claims.understand import understand
 
 _CALL_TO_ACTION = re.compile(
     r"\b(call (us|now|today)|contact us|book (now|a|an|your)|schedule (a|an|your)|request (a|an)|"

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-SUPPORTS, CONTRADICTS, NEUTRAL = "supports", "contradicts", "neutral"
-LABELS = (SUPPORTS, CONTRADICTS, NEUTRAL)
+from db.vocabulary import CONTRADICTS, NEUTRAL, SUPPORTS
+
+LABELS = (SUPPORTS, CONTRADICTS, NEUTRAL)  # the model's outputs, in this order
 
 MODEL_DIR = Path(__file__).resolve().parent / "models" / "stance"
 MODEL_FILE = MODEL_DIR / "model.onnx"
