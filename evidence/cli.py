@@ -28,7 +28,7 @@ from claims.link import check_text, link_claim
 from claims.page import PageError, read_page
 from claims.registry import REGISTRY_FILE, SOURCES_DIR, RegistryError, load_registry
 from claims.report import render
-from claims.text import readable_text
+from claims.text import readable_copy
 from claims.understand import understand
 from db import default_db_path, open_db
 from db.articles import SaveCounts, record_label
@@ -311,8 +311,8 @@ def claims():
 def claims_extract(files, registry_file, as_json, db_path):
     """Find the checkable claims in website copy FILES (default: claims/sources/).
 
-    Reads plain text, Markdown or HTML (scripts, styles, navigation and footers are
-    dropped), stores each page in `sources` and the registry's claims in `claims`, and
+    Reads plain text, Markdown or HTML (scripts, styles, menus and cookie banners are
+    dropped; claims in a footer, sidebar, FAQ or testimonial are labelled so), stores each page in `sources` and the registry's claims in `claims`, and
     lists each claim found: registered (with its id) or NEW (not yet in the registry).
     """
     registry = _load_registry(registry_file)
@@ -326,13 +326,15 @@ def claims_extract(files, registry_file, as_json, db_path):
             raise click.ClickException(f"cannot read {path}: {exc.strerror}") from None
         if b"\x00" in raw[:4096]:
             raise click.ClickException(f"{path} is a binary file, not website copy")
-        text = readable_text(raw.decode("utf-8", errors="replace"), path.name)
+        copy = readable_copy(raw.decode("utf-8", errors="replace"), path.name)
+        text = copy.text
         save_source(db, path.name, text)
         known = [c for c in registry if c["source"] == path.name]
-        for found in extract(text):
+        for found in extract(text, copy.regions):
             match = next((c for c in known if c["start"] < found.end and found.start < c["end"]), None)
             report.append({"source": path.name, "start": found.start, "end": found.end, "text": found.text,
-                           "category": found.category, "registry_id": match["id"] if match else None})
+                           "category": found.category, "region": found.region,
+                           "registry_id": match["id"] if match else None})
     _store_registry(db, registry)
     found_ids = {r["registry_id"] for r in report}
     if as_json:
@@ -340,7 +342,8 @@ def claims_extract(files, registry_file, as_json, db_path):
     else:
         for r in report:
             label = r["registry_id"] or "NEW"
-            click.echo(f"{label:<34} {r['category']:<11} {r['source']}:{r['start']}-{r['end']}  {r['text']}")
+            where = "" if r["region"] == "main" else f" [{r['region']}]"
+            click.echo(f"{label:<34} {r['category']:<11} {r['source']}:{r['start']}-{r['end']}{where}  {r['text']}")
         new = sum(1 for r in report if not r["registry_id"])
         click.echo(f"{len(report)} claims found: {len(report) - new} registered, {new} new", err=True)
     for claim in registry:
