@@ -59,7 +59,8 @@ frames = [frame.understand(c["text"], topic=c.get("topic", "ketamine")).to_dict(
 pages = {}
 for path in task["pages"]:
     read = page.read_page(path)
-    found = extract.extract(read.text, read.regions) if hasattr(read, "regions") else extract.extract(read.text)
+    regions = getattr(read, "regions", None)
+    found = extract.extract(read.text, regions) if regions is not None else extract.extract(read.text)
     pages[path] = [{"text": f.text, "region": getattr(f, "region", "main")} for f in found]
 print(json.dumps({"frames": frames, "pages": pages}))
 """
@@ -92,7 +93,7 @@ def frame_scores(claims: list[dict], frames: list[dict]) -> tuple[dict[str, floa
     right = {f: 0 for f in FIELDS}
     total = {f: 0 for f in FIELDS}
     misses = []
-    for claim, frame in zip(claims, frames):
+    for claim, frame in zip(claims, frames, strict=True):
         read = fields_of(frame)
         for field in FIELDS:
             if field in FIGURE_FIELDS and "figure" not in claim["kinds"]:
@@ -121,7 +122,8 @@ def page_scores(expected: dict, found: list[dict]) -> dict:
     pairs, used = {}, set()
     for i, want in enumerate(wanted):
         for j, item in enumerate(found):
-            if j not in used and _covers(item["text"], want["quote"]) >= 0.6 and _covers(want["quote"], item["text"]) >= 0.6:
+            text = item["text"]
+            if j not in used and _covers(text, want["quote"]) >= 0.6 and _covers(want["quote"], text) >= 0.6:
                 pairs[i] = j
                 used.add(j)
                 break
@@ -164,17 +166,21 @@ def report(name: str, claims: list[dict], pages: list[Path], read: dict, show_mi
     precision = totals["matched"] / max(totals["found"], 1)
     recall = totals["matched"] / max(totals["expected"], 1)
     where = totals["where"] / max(totals["matched"], 1)
-    print(f"Extraction ({len(pages)} pages): precision {precision:.1%} ({totals['matched']}/{totals['found']}), "
-          f"recall {recall:.1%} ({totals['matched']}/{totals['expected']}), right place {where:.1%}")
+    matched = totals["matched"]
+    print(f"Extraction ({len(pages)} pages): precision {precision:.1%} ({matched}/{totals['found']}), "
+          f"recall {recall:.1%} ({matched}/{totals['expected']}), right place {where:.1%}")
     print("\n".join(lines))
     if show_misses:
         print("\n".join(f"  frame miss: {m}" for m in misses))
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--baseline", metavar="REV", help="also read the sets with this git revision's claims package")
-    parser.add_argument("--show-misses", action="store_true", help="list every wrong field, missed and extra claim")
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--baseline", metavar="REV",
+                        help="also read the sets with this git revision's claims package")
+    parser.add_argument("--show-misses", action="store_true",
+                        help="list every wrong field, missed and extra claim")
     args = parser.parse_args(argv)
     sets = {name: (read_jsonl(folder / "claims.jsonl"), sorted((folder / "pages").glob("*.html")))
             for name, folder in SETS.items()}
@@ -187,10 +193,12 @@ def main(argv: list[str] | None = None) -> None:
         try:
             for set_name, (claims, pages) in sets.items():
                 for engine, root in engines.items():
-                    report(f"{set_name}: {engine}", claims, pages, read_with(root, claims, pages), args.show_misses)
+                    read = read_with(root, claims, pages)
+                    report(f"{set_name}: {engine}", claims, pages, read, args.show_misses)
         finally:
             if args.baseline:
-                subprocess.run(["git", "-C", str(PROJECT), "worktree", "remove", "--force", str(base)], check=False)
+                subprocess.run(["git", "-C", str(PROJECT), "worktree", "remove", "--force", str(base)],
+                               check=False)
 
 
 if __name__ == "__main__":

@@ -84,7 +84,7 @@ def test_the_json_report_follows_the_contract_and_cites_in_vancouver_style(db_pa
     assert report["database"]["articles"] == 4
 
 
-def test_a_new_page_yields_its_claims_labels_a_footer_claim_and_nothing_from_scripts_or_navigation(db_path, tmp_path):
+def test_a_new_page_gives_its_claims_a_footer_claim_labelled_and_nothing_from_scripts(db_path, tmp_path):
     page = tmp_path / "new.html"
     page.write_text(NEW_PAGE)
     report = audit_json(db_path, str(page))
