@@ -48,6 +48,7 @@ class ClaimSpec:
     intervention: str | None = "ketamine"
     conditions: list[str] = field(default_factory=list)
     absolute: bool = False  # says none / all / never / proven: one credible counter-example is enough
+    absolutes: list[str] = field(default_factory=list)  # the words that make it absolute ("proven", "no side effects")
     denies: bool = False  # efficacy or timing: the claim denies the benefit ("no better than placebo")
     modality: str = "plain"  # plain | hedged ("may help") | absolute ("cures", "no side effects") | negated absolute
     population: str | None = None  # "refractory"
@@ -163,7 +164,9 @@ def understand(text: str, topic: str | None = None) -> ClaimSpec:
     if spec.intervention is None and topic and _about_treatment(text, spec):
         spec.intervention = topic
     spec.conditions = [n for n, t in words.conditions.items() if t.match.search(text)]
-    absolutes = [not wording["negators"].search(text[:m.start()]) for m in wording["absolutes"].finditer(text)]
+    found = [(m.group(), not wording["negators"].search(text[:m.start()])) for m in wording["absolutes"].finditer(text)]
+    absolutes = [asserted for _, asserted in found]
+    spec.absolutes = [word for word, asserted in found if asserted]
     spec.absolute = any(absolutes)
     spec.modality = ("absolute" if spec.absolute else "negated absolute" if absolutes or wording["caveats"].search(text)
                      else "hedged" if wording["hedges"].search(text) else "plain")
