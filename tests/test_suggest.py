@@ -32,7 +32,8 @@ def test_a_supported_claim_worded_as_an_absolute_still_gets_a_suggestion_naming_
 
 CLAIMS = ["Ketamine has no side effects.", "Ketamine relieves migraine pain.", "Relief comes within hours.",
           "A 2016 study showed it works in all patients.", "One in ten adults has migraine.",
-          "Ketamine targets NMDA receptors.", "Ketamine is 100% safe.", "Some patients feel dizzy after an infusion."]
+          "Ketamine targets NMDA receptors.", "Ketamine is 100% safe.",
+          "Some patients feel dizzy after an infusion."]
 
 
 @pytest.mark.parametrize("claim", CLAIMS)
