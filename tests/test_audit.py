@@ -98,6 +98,15 @@ def test_a_new_page_gives_its_claims_a_footer_claim_labelled_and_nothing_from_sc
     assert figure["verdict"] == "supported"  # 1.04 billion in the synthetic review
 
 
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_the_report_says_where_a_claim_outside_the_body_stands(db_path, tmp_path, fmt):
+    page = tmp_path / "new.html"
+    page.write_text(NEW_PAGE)
+    result = audit(db_path, str(page), "--format", fmt)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("in the footer") == 1
+
+
 def test_fail_on_exits_1_when_a_claim_is_that_bad_or_worse(db_path):
     page = str(SOURCES_DIR / "clinic-page-ketamine-for-migraines.txt")
     assert audit(db_path, page, "--fail-on", "contradicted").exit_code == 1
