@@ -3,8 +3,9 @@
     python bench/extraction.py [--baseline REV] [--show-misses]
 
 Sets written for this project (synthetic, in the styles of clinic pages, not copied from any page):
-`bench/copy/`, which the reader was developed against, and `bench/copy/heldout/`, written afterwards
-by another session from the field definitions alone, which it was not tuned to. Each holds:
+`bench/copy/`, which the reader was developed against, and `bench/copy/heldout/` and
+`bench/copy/heldout2/`, each written afterwards by another session from the field definitions
+alone. Each holds:
 
 - `claims.jsonl`: claim sentences, each with the frame a careful reader gives it: its kinds (efficacy,
   safety, disclosure, onset, sessions, duration, mechanism, comparison, citation, figure), intervention,
@@ -33,9 +34,10 @@ from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
 COPY = PROJECT / "bench" / "copy"
-# The set the reader was built against, and one written afterwards by another session that did not
-# see the reader's code or the first set: the reader was never tuned to it.
-SETS = {"own set": COPY, "held-out set": COPY / "heldout"}
+# The set the reader was built against, and two written afterwards by other sessions that saw neither
+# the reader's code nor the other sets. The first held-out set was scored once untuned, then its
+# misses were studied; the second has not been tuned to.
+SETS = {"own set": COPY, "held-out set": COPY / "heldout", "second held-out set": COPY / "heldout2"}
 FIELDS = ("kinds", "intervention", "conditions", "modality", "polarity", "measure", "scope")
 FIGURE_FIELDS = ("measure", "scope")
 SET_FIELDS = ("kinds", "conditions")

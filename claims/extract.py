@@ -29,7 +29,7 @@ _CALL_TO_ACTION = re.compile(
 _NEVER_A_CLAIM = re.compile(
     r"\bcookies?\b|\bprivacy policy\b|\b(not|never) (intended|meant) to (diagnose|treat|replace)|"
     r"\b(is|does) not (constitute )?medical advice\b|\bfor (informational|educational) purposes\b|"
-    r"\bconsult (with )?(your|a) (doctor|physician|healthcare)|\b(individual )?results (may|can) vary\b|"
+    r"\bconsult (with )?(your|a) (doctor|physician|healthcare)|\b(individual )?results (may |can |will )?vary\b|"
     r"\b(staff|front desk|receptionists?|nurses?|doctors?|team)\b[^.]{0,30}\b(kind|friendly|caring|wonderful|"
     r"great|amazing|helpful|professional|lovely|welcoming)\b|\b(parking|waiting room|wi-?fi|clean office)\b|"
     r"\b(than|as) you (might|may|would) (think|expect)\b", re.IGNORECASE)
@@ -102,18 +102,18 @@ def _parts(sentence: Sentence, topic: str | None) -> list[Sentence]:
     parts, position = [], 0
     for join in _CLAUSE_JOIN.finditer(sentence.text):
         left, right = sentence.text[position:join.start()], sentence.text[join.end():]
-        if _two_claims(left, right, topic):
+        if _two_claims(left, right, topic, sentence.text[:position]):
             parts.append(_span(sentence, position, join.start()))
             position = join.end()
     parts.append(_span(sentence, position, len(sentence.text)))
     return parts
 
 
-def _two_claims(left: str, right: str, topic: str | None) -> bool:
+def _two_claims(left: str, right: str, topic: str | None, before: str) -> bool:
     """Are both sides claims of their own: the right one with its own subject, or of another kind?"""
     if len(left.split()) < 3 or len(right.split()) < 3 or _CONTINUES.match(right):
         return False
-    left_kinds, right_kinds = kinds_of(left, topic), kinds_of(right, topic)
+    left_kinds, right_kinds = kinds_of(left, topic, before), kinds_of(right, topic, before + left)
     if not (left_kinds and right_kinds):
         return False
     return not _VERB_FIRST.match(right) or left_kinds != right_kinds

@@ -91,14 +91,15 @@ def page_topic(text: str) -> str | None:
     return best if best and counts[best] else None
 
 
-def kinds_of(text: str, topic: str | None = None) -> list[str]:
-    """Every kind of claim the text carries, in KINDS order."""
+def kinds_of(text: str, topic: str | None = None, before: str = "") -> list[str]:
+    """Every kind of claim the text carries, in KINDS order. `before`: the start of the sentence when the
+    text is its second part, which may name the treatment the part speaks of."""
     words = lexicon()
     main = _ASIDE.sub(" ", text)
     found = {kind for kind, cue in words.kinds.items() if kind != "comparison" and cue.search(main)}
     if _figure(main) or words.measures["sex ratio"].search(main):
         found.add("figure")
-    if words.any_adverse_event.search(main) and _names_a_treatment(main, topic):
+    if words.any_adverse_event.search(main) and _names_a_treatment(f"{before} {main}", topic):
         found.add("safety")  # harm of a treatment; without one, "nausea" is the condition's symptom
     if "safety" in found and any(_warns_of_harm(clause, topic) for clause in _CLAUSES.split(text)):
         found.discard("safety")
@@ -164,7 +165,9 @@ def understand(text: str, topic: str | None = None) -> ClaimSpec:
     if spec.intervention is None and topic and _about_treatment(text, spec):
         spec.intervention = topic
     spec.conditions = [n for n, t in words.conditions.items() if t.match.search(text)]
-    found = [(m.group(), not wording["negators"].search(text[:m.start()])) for m in wording["absolutes"].finditer(text)]
+    caveats = [range(m.start(), m.end()) for m in wording["caveats"].finditer(text)]
+    found = [(m.group(), not (wording["negators"].search(text[:m.start()]) or any(m.start() in c for c in caveats)))
+             for m in wording["absolutes"].finditer(text)]
     absolutes = [asserted for _, asserted in found]
     spec.absolutes = [word for word, asserted in found if asserted]
     spec.absolute = any(absolutes)
@@ -252,7 +255,8 @@ def measure_of(text: str, at: int = 0) -> str | None:
     cues.append(("prevalence", re.finditer(rf"\b(has|have|had|with) (\w+ )?(?:{conditions})", text, re.I)))
     cues.append(("adverse events", words.any_adverse_event.finditer(text)))
     # "70% of people with depression respond": the group a share is taken of is not what it measures.
-    group = re.search(r"\bof (\w+ ){0,2}(people|adults|patients|women|men|children|those) with\b( [\w-]+){1,2}", text[at:], re.I)
+    group = re.search(r"\bof (\w+ ){0,2}(people|adults|patients|participants|subjects|individuals|sufferers|women|men|"
+                      r"children|those) with\b( [\w-]+){1,2}", text[at:], re.I)
     if group:
         skip = range(at + group.start(), at + group.end())
         cues = [(name, [m for m in matches if m.start() not in skip]) for name, matches in cues]

@@ -26,7 +26,7 @@ def _bench():
     return module
 
 
-@pytest.mark.parametrize("folder", ["copy", "copy/heldout"])
+@pytest.mark.parametrize("folder", ["copy", "copy/heldout", "copy/heldout2"])
 def test_every_frame_field_is_read_right_for_nine_claims_in_ten(folder):
     bench = _bench()
     claims = bench.read_jsonl(BENCH / folder / "claims.jsonl")
@@ -35,7 +35,7 @@ def test_every_frame_field_is_read_right_for_nine_claims_in_ten(folder):
     assert min(accuracy.values()) >= 0.90, misses
 
 
-@pytest.mark.parametrize("folder, floor", [("copy", 0.95), ("copy/heldout", 0.90)])
+@pytest.mark.parametrize("folder, floor", [("copy", 0.95), ("copy/heldout", 0.90), ("copy/heldout2", 0.90)])
 def test_pages_give_their_claims_and_nothing_else_in_the_right_place(folder, floor):
     bench = _bench()
     totals = {"found": 0, "expected": 0, "matched": 0, "where": 0}
