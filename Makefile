@@ -31,6 +31,7 @@ bench: install
 	$(BIN)/python bench/scifact.py cv
 	$(BIN)/python bench/stance_eval.py
 	$(BIN)/python bench/engine.py --limit 100 --baseline a08a794
+	$(BIN)/python bench/extraction.py --baseline 3bc4c40
 
 faults: install
 	$(BIN)/python bench/kill_store.py --kills 100 --runs 10

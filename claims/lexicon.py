@@ -31,6 +31,13 @@ class Lexicon:
     any_adverse_event: re.Pattern  # any of them
     adverse_event_search: str  # FTS5: any of them
     discloses_harm: re.Pattern
+    wording: dict[str, re.Pattern]  # absolutes, negators, hedges, caveats, denies_benefit, harm_is_rare, ...
+    stands_in: re.Pattern  # "it", "this therapy": the page's treatment
+    kinds: dict[str, re.Pattern]  # each kind of claim's cues
+    controls: re.Pattern  # placebo, sham: comparisons that test efficacy
+    measures: dict[str, re.Pattern]  # what a figure measures, by its cue
+    targets: dict[str, re.Pattern]  # what a mechanism acts on
+    abbreviations: tuple[str, ...]  # full stops that do not end a sentence
 
 
 def _rx(pattern: str) -> re.Pattern:
@@ -54,4 +61,15 @@ def lexicon() -> Lexicon:
         _rx("|".join(f"(?:{e['match']})" for e in data["adverse_events"])),
         " OR ".join(e.search for e in events),
         _rx(data["discloses_harm"]),
+        _patterns(data["wording"]),
+        _rx(data["stands_in"]),
+        _patterns(data["kinds"]),
+        _rx(data["controls"]),
+        _patterns(data["measures"]),
+        _patterns(data["targets"]),
+        tuple(data["abbreviations"]),
     )
+
+
+def _patterns(group: dict[str, str]) -> dict[str, re.Pattern]:
+    return {name: _rx(pattern) for name, pattern in group.items()}

@@ -27,7 +27,7 @@ from claims.pages.read import Page
 from claims.registry import SOURCES_DIR
 from claims.reports.audit import at_or_worse, audit
 from claims.reports.export import export as export_evidence
-from claims.text import readable_text
+from claims.text import readable_copy
 from db.claims import (
     article_changes,
     claims_behind_articles,
@@ -54,13 +54,14 @@ def extract_claims(db: Database, pages: list[tuple[str, str]], registry: list[di
     stores each page's readable text and the registry's claims."""
     found_claims = []
     for name, copy in pages:
-        text = readable_text(copy, name)
-        save_source(db, name, text)
+        readable = readable_copy(copy, name)
+        save_source(db, name, readable.text)
         known = [c for c in registry if c["source"] == name]
-        for found in extract(text):
+        for found in extract(readable.text, readable.regions):
             match = next((c for c in known if c["start"] < found.end and found.start < c["end"]), None)
             found_claims.append({"source": name, "start": found.start, "end": found.end, "text": found.text,
-                                 "category": found.category, "registry_id": match["id"] if match else None})
+                                 "category": found.category, "region": found.region,
+                                 "registry_id": match["id"] if match else None})
     store_registry(db, registry)
     return found_claims
 

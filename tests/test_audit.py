@@ -84,16 +84,27 @@ def test_the_json_report_follows_the_contract_and_cites_in_vancouver_style(db_pa
     assert report["database"]["articles"] == 4
 
 
-def test_a_new_page_yields_its_claims_and_nothing_from_scripts_navigation_or_footers(db_path, tmp_path):
+def test_a_new_page_gives_its_claims_a_footer_claim_labelled_and_nothing_from_scripts(db_path, tmp_path):
     page = tmp_path / "new.html"
     page.write_text(NEW_PAGE)
     report = audit_json(db_path, str(page))
-    texts = [c["text"] for c in report["claims"]]
-    assert texts == ["Ketamine infusions have absolutely no side effects – none at all.",
-                     "About 1 billion people worldwide live with migraine."]
-    safety, figure = report["claims"]
+    found = [(c["text"], c["region"]) for c in report["claims"]]
+    assert found == [("Ketamine infusions have absolutely no side effects – none at all.", "main"),
+                     ("About 1 billion people worldwide live with migraine.", "main"),
+                     ("Ketamine is 100% safe for everyone.", "footer")]
+    safety, figure, footer = report["claims"]
+    assert footer["kinds"] == ["safety"] and footer["verdict"] == "contradicted"  # an absolute, not a figure
     assert safety["verdict"] == "contradicted"  # reworded, still an absolute safety claim
     assert figure["verdict"] == "supported"  # 1.04 billion in the synthetic review
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_the_report_says_where_a_claim_outside_the_body_stands(db_path, tmp_path, fmt):
+    page = tmp_path / "new.html"
+    page.write_text(NEW_PAGE)
+    result = audit(db_path, str(page), "--format", fmt)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("in the footer") == 1
 
 
 def test_fail_on_exits_1_when_a_claim_is_that_bad_or_worse(db_path):
@@ -208,7 +219,7 @@ def site():
 def test_a_url_is_fetched_and_audited(db_path, site):
     report = audit_json(db_path, f"{site}/page")
     assert report["source"] == f"{site}/page"
-    assert len(report["claims"]) == 2
+    assert [c["region"] for c in report["claims"]] == ["main", "main", "footer"]
 
 
 @pytest.mark.parametrize("path, message", [

@@ -62,18 +62,19 @@ def test_a_bundled_sentence_yields_one_claim_per_figure():
     assert parts == ["Roughly 39 million people in the US", "one billion people worldwide deal with migraines"]
 
 
-def test_calls_to_action_headings_scripts_and_navigation_are_not_claims():
+def test_calls_to_action_headings_scripts_and_navigation_are_not_claims_and_a_footer_claim_is_labelled():
     page = """<html><head><style>p {color: red}</style><script>var claim = "ketamine cures all";</script></head>
     <body><nav>Home | Ketamine is proven to work | Contact</nav>
     <h1>Ketamine for migraine</h1>
     <p>Call us today to book your consultation!</p><p>We are open Monday to Friday, 9am to 5pm.</p>
     <p>Ketamine infusions relieve migraine pain in most patients &amp; work within hours.</p>
     <footer>Ketamine has no side effects. Copyright 2026</footer></body></html>"""
-    from claims.text import readable_text
-    text = readable_text(page, "page.html")
-    assert "var claim" not in text and "Copyright" not in text and "Home |" not in text
-    found = [f.text for f in extract(text)]
-    assert found == ["Ketamine infusions relieve migraine pain in most patients & work within hours."]
+    from claims.text import readable_copy
+    copy = readable_copy(page, "page.html")
+    assert "var claim" not in copy.text and "Home |" not in copy.text
+    found = [(f.text, f.region) for f in extract(copy.text, copy.regions)]
+    assert found == [("Ketamine infusions relieve migraine pain in most patients & work within hours.", "main"),
+                     ("Ketamine has no side effects.", "footer")]
 
 
 # --- grading -----------------------------------------------------------------------------

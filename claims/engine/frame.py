@@ -1,16 +1,22 @@
-"""What a claim asserts, in checkable form: its kind and the quantity or absolute it asserts.
+"""What a claim asserts, in checkable form: its frame.
 
-Website claims come in a few kinds, each checked differently (see `judge.py`):
+A frame holds the claim's kinds (every one it carries), its intervention, conditions, modality,
+polarity, and what each kind needs checked: the figure and its measure, the number of sessions, the
+onset, the adverse events. The kinds:
 
-- safety:    "has no side effects", "completely safe" (absolute when it says none/no/never)
-- efficacy:  "has proven results", "works when other treatments failed" (population: refractory)
-- timing:    "relief before the third session" (sessions), "relieves depression within hours" (onset)
-- citation:  "a 2016 study showed ... in all patients" (year, quantifier)
-- figure:    "one billion people worldwide", "eight out of ten ... nauseous" (value, unit, scope)
-- mechanism: "targets the NMDA receptor, which modulates pain" (target)
+- efficacy:   "has proven results", "works when other treatments failed" (population: refractory)
+- safety:     "has no side effects", "completely safe", "serious side effects are rare"
+- disclosure: "can raise blood pressure", "some people feel drowsy" (a safety claim that warns of harm)
+- onset, sessions, duration: "relief within hours", "before the third session", "relief lasts weeks"
+- mechanism:  "targets the NMDA receptor, which modulates pain" (target)
+- comparison: "works faster than antidepressants", "unlike opioids"
+- citation:   "a 2016 study showed ... in all patients" (year, quantifier)
+- figure:     "one billion people worldwide", "eight out of ten ... nauseous" (value, unit, measure, scope)
 
-The same function reads a registry entry's statement and a free-text claim, so a claim
-worded differently is still understood on its own words.
+`kind` is the checker that judges the claim (`judge.py`): the first of citation (with a year),
+figure, safety, timing, mechanism and efficacy that the claim has. All the words come from the
+lexicon (`lexicon.yml`). The same function reads a registry entry's statement and a free-text claim,
+so a claim worded differently is still understood on its own words.
 """
 
 from __future__ import annotations
@@ -25,52 +31,24 @@ NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, 
                 "a couple of": 2, "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "half": 0.5}
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6}
 SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9}
-
-_ABSOLUTE = re.compile(r"\b(none|no (side|adverse|lingering|after)[- ]?\w*|without (any )?(side|adverse|risk)"
-                       r"|free (of|from)|never|always|guarantee\w*|100 ?%|complete(ly)? safe|all patients"
-                       r"|in all\b|everyone|proven|cure[sd]?|zero"
-                       r"|(not|never|n't)\b(\s+\w+){0,3}\s+any|at all)\b", re.IGNORECASE)
-# An absolute that is itself denied ("not a cure", "no guarantee", "isn't 100%") asserts nothing absolute.
-_NEGATED = re.compile(r"\b(not|n't|never|no|nor)\s+(\w+\s+)?(a|an|the)?\s*$", re.IGNORECASE)
-_HEDGED = re.compile(r"\b(may|might|could|can help|possibly|potentially|promising|some (patients|people)|"
-                     r"suggests?|appears? to|is thought to)\b", re.IGNORECASE)
-# A claim that denies a benefit ("no better than placebo", "does not relieve migraine").
-_DENIES = re.compile(r"\b(no (better|more effective) than|(does|do|did|is|are|was|were)( not|n't)\s+(\w+\s+)?"
-                     r"(work|help|improve|relieve|reduce|effective|better|superior|beneficial)|fails? to|ineffective)\b",
-                     re.IGNORECASE)
-_KINDS = [
-    ("citation", re.compile(r"\b(a|an|one|the|this)\s+((?:19|20)\d\d)\s+(study|trial|review|paper|report|"
-                            r"analysis|research)|\b(study|trial|research)\b[^.]{0,40}\b(in|from)\s+((?:19|20)\d\d)\b",
-                            re.IGNORECASE)),
-    ("figure", re.compile(r"\b\d[\d,.·]*\s*(%|percent|per ?cent|million|billion|thousand)|\ba (million|billion)\b|\b(one|two|three|four|"
-                          r"five|six|seven|eight|nine|ten)\s+(million|billion|out of (every )?(ten|\d+))\b|"
-                          r"\b\d+ out of (every )?\d+|\b(third|second|fourth) (most|leading)\b", re.IGNORECASE)),
-    ("safety", re.compile(r"\bside[- ]effects?|\badverse|\bafter-?effects|\bsafe(ty)?\b|\brisks?\b|"
-                          r"\btoxic|\bharm(less|ful)?\b|\bwell[- ]tolerated", re.IGNORECASE)),
-    ("timing", re.compile(r"\bsessions?\b|\bwithin (hours|minutes|days|a day|a few)|\b(hours|minutes)\b|"
-                          r"\b(before|after|by) (the|their|your|a) (first|second|third|fourth|fifth)\b|\bsooner\b|"
-                          r"\bonset\b|\bimmediate(ly)?\b|\b(only|just) (a couple of|a few|one|two|three|\d+) "
-                          r"(\w+ ){0,2}(sessions|infusions|treatments)\b", re.IGNORECASE)),
-    ("mechanism", re.compile(r"\bNMDA\b|N-methyl|\breceptors?\b|\bglutamat\w*|\bsynap\w*|neuroplastic\w*|"
-                             r"\bmechanism\b|\bacts on\b|\btargets?\b|\brewir\w*", re.IGNORECASE)),
-    ("efficacy", re.compile(r"\beffective\w*|\befficac\w*|\bproven\b|\bworks?\b|\bsuccess\w*|\brelie(f|ve[sd]?)\b|"
-                            r"\breduc\w*|\bimprov\w*|\btreat(s|ment|ing)?\b|\bhelps?\b|\bbenefi\w*|\bperfect\b|"
-                            r"\bresults?\b|\bpowerful\b|\bcure[sd]?\b|\bbetter than\b|\bsuperior\b|\bplacebo\b|\b(ideal|excellent|great|promising|best|remarkable|life-?changing)\b"
-                            r"|\bbreakthrough\b|\bgame[- ]changer\b", re.IGNORECASE)),
-]
-_REFRACTORY = re.compile(r"refractory|intractable|treatment[- ]resistant|(tried|failed|exhausted) (other|all|"
-                         r"previous|prior|conventional)|without success|nothing else|stubborn|did not respond|"
-                         r"other treatments (have )?failed", re.IGNORECASE)
-_TARGETS = {"nmda": r"\bNMDA\w*|N-methyl-D-aspart\w*|\bglutamate receptor", "glutamate": r"\bglutamat\w*",
-            "synapse": r"\bsynap\w*|neuroplastic\w*|\bsynaptogen\w*"}
+KINDS = ("citation", "figure", "safety", "disclosure", "onset", "sessions", "duration", "mechanism",
+         "comparison", "efficacy")
+TIMING = ("onset", "sessions", "duration")
+# Kinds that carry the benefit they speak of: "relief within hours" is an onset claim, not also an
+# efficacy one.
+_CARRY_BENEFIT = (*TIMING, "mechanism", "comparison")
+# Figures about the condition, not the treatment: no intervention is read into them.
+CONDITION_MEASURES = ("prevalence", "sex ratio", "rank")
 
 
 @dataclass
 class ClaimSpec:
-    kind: str  # safety | efficacy | timing | citation | figure | mechanism | other
+    kind: str  # the checker: safety | efficacy | timing | citation | figure | mechanism | other
+    kinds: list[str] = field(default_factory=list)  # every kind the claim carries (KINDS)
     intervention: str | None = "ketamine"
     conditions: list[str] = field(default_factory=list)
     absolute: bool = False  # says none / all / never / proven: one credible counter-example is enough
+    absolutes: list[str] = field(default_factory=list)  # the words that make it absolute ("proven", "no side effects")
     denies: bool = False  # efficacy or timing: the claim denies the benefit ("no better than placebo")
     modality: str = "plain"  # plain | hedged ("may help") | absolute ("cures", "no side effects") | negated absolute
     population: str | None = None  # "refractory"
@@ -80,20 +58,17 @@ class ClaimSpec:
     onset: str | None = None  # timing: "hours", "minutes", "days"
     discloses: bool = False  # safety: the claim warns of harm ("can cause nausea") instead of denying it
     events: list[str] = field(default_factory=list)  # safety: the adverse events it names (lexicon's patient words)
-    figure: dict | None = None  # {"value": 1e9, "unit": "count"|"percent", "scope": "world"|"us"|None, "subject": ...}
+    figure: dict | None = None  # {"value": 1e9, "unit": "count"|"percent"|"rank"|"ratio", "scope", "subject", "measure"}
     target: str | None = None  # mechanism: "nmda", "glutamate", "synapse"
 
     def to_dict(self) -> dict:
         return {k: v for k, v in asdict(self).items() if v not in (None, [], False)}
 
 
-# Words that stand for the page's treatment ("it", "this therapy", "the infusions").
-_STANDS_IN = re.compile(r"\b(it|its|this (treatment|therapy|medication|medicine|drug|procedure)|the (treatment|therapy|"
-                        r"infusions?|procedure|medication)|these (infusions|treatments)|infusions?|infusion therapy)\b",
-                        re.IGNORECASE)
-
-
 _CLAUSES = re.compile(r"[;,]\s*|\s+(?:but|while|whereas|unlike)\s+", re.IGNORECASE)
+# A parenthetical aside between commas ("ketamine, administered safely via infusions, may relieve")
+# does not set what the claim is about.
+_ASIDE = re.compile(r",\s+(?:\w+ly\s+)?\w+(?:ed|ing)\b[^,;.]*,\s+")
 
 
 def _warns_of_harm(clause: str, topic: str | None) -> bool:
@@ -101,8 +76,12 @@ def _warns_of_harm(clause: str, topic: str | None) -> bool:
     words = lexicon()
     if not (words.discloses_harm.search(clause) and words.any_adverse_event.search(clause)):
         return False
+    if words.wording["harm_is_rare"].search(clause):  # "serious side effects are rare": a claim of safety
+        return False
+    if any(not words.wording["negators"].search(clause[:m.start()]) for m in words.wording["absolutes"].finditer(clause)):
+        return False  # "no risk of addiction": a denial of harm
     names = any(t.match.search(clause) for t in words.interventions.values())
-    return not words.comparators.search(clause) and (names or bool(topic) or bool(_STANDS_IN.search(clause)))
+    return not words.comparators.search(clause) and (names or bool(topic) or bool(words.stands_in.search(clause)))
 
 
 def page_topic(text: str) -> str | None:
@@ -112,28 +91,91 @@ def page_topic(text: str) -> str | None:
     return best if best and counts[best] else None
 
 
+def kinds_of(text: str, topic: str | None = None, before: str = "") -> list[str]:
+    """Every kind of claim the text carries, in KINDS order. `before`: the start of the sentence when the
+    text is its second part, which may name the treatment the part speaks of."""
+    words = lexicon()
+    main = _ASIDE.sub(" ", text)
+    found = {kind for kind, cue in words.kinds.items() if kind != "comparison" and cue.search(main)}
+    if _figure(main) or words.measures["sex ratio"].search(main):
+        found.add("figure")
+    if words.any_adverse_event.search(main) and _names_a_treatment(f"{before} {main}", topic):
+        found.add("safety")  # harm of a treatment; without one, "nausea" is the condition's symptom
+    if "safety" in found and any(_warns_of_harm(clause, topic) for clause in _CLAUSES.split(text)):
+        found.discard("safety")
+        found.add("disclosure")
+        if words.wording["harm_passes"].search(main):  # "it passes within an hour": the harm's timing
+            found -= set(TIMING)
+    if _compares(main):
+        found.add("comparison")
+    if found & set(_CARRY_BENEFIT):
+        found.discard("efficacy")
+    return [kind for kind in KINDS if kind in found]
+
+
+def _names_a_treatment(text: str, topic: str | None) -> bool:
+    """Does the text name a treatment: an intervention, another treatment, or a word standing in for the
+    page's one ("it" only when no condition comes before it, which "it" may stand for instead)?"""
+    words = lexicon()
+    if any(t.match.search(text) for t in words.interventions.values()) or words.comparators.search(text):
+        return True
+    conditions = [t.match.search(text) for t in words.conditions.values()]
+    first_condition = min((m.start() for m in conditions if m), default=len(text))
+    return bool(topic) and any(m.group().lower() not in ("it", "its") or m.start() < first_condition
+                               for m in words.stands_in.finditer(text))
+
+
+def _compares(text: str) -> bool:
+    """Is another treatment (not a placebo control) named after a word that compares with it?"""
+    words = lexicon()
+    cue = words.kinds["comparison"]
+    for other in words.comparators.finditer(text):
+        if words.controls.match(text, other.start()):
+            continue
+        before = text[max(0, other.start() - 40):other.start()]
+        if any(m.end() == len(before.rstrip()) or m.end() >= len(before) - 1 for m in cue.finditer(before)):
+            return True
+    return False
+
+
+def _checker(kinds: list[str], text: str) -> str:
+    if "citation" in kinds and re.search(r"\b(19|20)\d\d\b", text):
+        return "citation"
+    for checker, covers in (("figure", ("figure",)), ("safety", ("safety", "disclosure")), ("timing", TIMING),
+                            ("mechanism", ("mechanism",)), ("efficacy", ("efficacy", "comparison", "citation"))):
+        if set(kinds) & set(covers):
+            return checker
+    return "other"
+
+
 def understand(text: str, topic: str | None = None) -> ClaimSpec:
     """Read a claim: a registry statement and a free-text claim alike. `topic`: the intervention of the
-    page it stands on, which "it" or "this therapy" stands for when the claim names none."""
-    kind = next((name for name, pattern in _KINDS if pattern.search(text)), "other")
+    page it stands on, which "it", "this therapy" or a claim that names no treatment is about."""
     words = lexicon()
-    discloses = any(_warns_of_harm(clause, topic) for clause in _CLAUSES.split(text))
-    if discloses and kind not in ("citation", "figure"):
-        kind = "safety"
-    spec = ClaimSpec(kind=kind)
+    wording = words.wording
+    kinds = kinds_of(text, topic)
+    kind = _checker(kinds, text)
+    spec = ClaimSpec(kind=kind, kinds=kinds)
     if kind == "safety":
         spec.events = [e.patient for e in words.adverse_events if e.patient and e.match.search(text)]
+    if "figure" in kinds:
+        figure = parse_figure(text)
+        spec.figure = {k: v for k, v in figure.items() if k != "at"} if figure else None
     spec.intervention = next((n for n, t in words.interventions.items() if t.match.search(text)), None)
-    if spec.intervention is None and topic and _STANDS_IN.search(text):
+    if spec.intervention is None and topic and _about_treatment(text, spec):
         spec.intervention = topic
     spec.conditions = [n for n, t in words.conditions.items() if t.match.search(text)]
-    absolutes = [not _NEGATED.search(text[:m.start()]) for m in _ABSOLUTE.finditer(text)]
+    caveats = [range(m.start(), m.end()) for m in wording["caveats"].finditer(text)]
+    found = [(m.group(), not (wording["negators"].search(text[:m.start()]) or any(m.start() in c for c in caveats)))
+             for m in wording["absolutes"].finditer(text)]
+    absolutes = [asserted for _, asserted in found]
+    spec.absolutes = [word for word, asserted in found if asserted]
     spec.absolute = any(absolutes)
-    spec.modality = ("absolute" if spec.absolute else "negated absolute" if absolutes
-                     else "hedged" if _HEDGED.search(text) else "plain")
-    spec.discloses = discloses and kind == "safety" and not spec.absolute  # "others do, it has none": a denial
-    spec.denies = kind in ("efficacy", "timing") and bool(_DENIES.search(text))
-    if _REFRACTORY.search(text):
+    spec.modality = ("absolute" if spec.absolute else "negated absolute" if absolutes or wording["caveats"].search(text)
+                     else "hedged" if wording["hedges"].search(text) else "plain")
+    spec.discloses = "disclosure" in kinds and not spec.absolute  # "others do, it has none": a denial
+    spec.denies = kind in ("efficacy", "timing") and bool(wording["denies_benefit"].search(text))
+    if wording["refractory"].search(text):
         spec.population = "refractory"
     if kind == "citation":
         year = re.search(r"\b((?:19|20)\d\d)\b", text)
@@ -146,12 +188,21 @@ def understand(text: str, topic: str | None = None) -> ClaimSpec:
         onset = re.search(r"\b(minutes|hours|days|a day)\b", text, re.I)
         if spec.sessions is None and onset:
             spec.onset = "days" if onset.group(1).lower() == "a day" else onset.group(1).lower()
-    if kind == "figure":
-        figure = parse_figure(text)
-        spec.figure = {k: v for k, v in figure.items() if k != "at"} if figure else None
     if kind == "mechanism":
-        spec.target = next((n for n, p in _TARGETS.items() if re.search(p, text, re.I)), None)
+        spec.target = next((n for n, p in words.targets.items() if p.search(text)), None)
     return spec
+
+
+def _about_treatment(text: str, spec: ClaimSpec) -> bool:
+    """Does a claim that names no treatment speak of the page's one? "It" and "this therapy" do; so does
+    any claim except a figure about the condition or one whose subject is another treatment."""
+    words = lexicon()
+    if words.stands_in.search(text):
+        return True
+    if spec.figure and spec.figure.get("measure") in CONDITION_MEASURES:
+        return False
+    opening = " ".join(text.split()[:4])
+    return spec.kind != "other" and not words.comparators.search(opening)
 
 
 def _sessions(text: str) -> int | None:
@@ -194,35 +245,37 @@ def scope_of(text: str) -> str | None:
     return None
 
 
-# What a figure measures (the cue nearest the number decides): a response rate is never compared
-# with a prevalence.
-MEASURES = (
-    ("sex ratio", r"\b(women|female|men|male)s?\b[^.]{0,40}\b(than|as|to|times)\b[^.]{0,20}\b(men|male|women|female)s?\b"),
-    ("response", r"\brespon(d|ded|ders?|se|ses)\b|\b(improv\w*|relie(f|ved)|reduction|pain[- ]free|remission|"
-                 r"success\w*|benefit\w*|effective)\b"),
-    ("adverse events", r"\b(side[- ]effects?|adverse (events?|effects?|reactions?))\b"),
-    ("prevalence", r"\b(prevalen\w*|affect\w*|suffer\w*|(live|living|deal|dealing|struggle|struggling) with|have|has|"
-                   r"had|experienc\w*|(people|adults|patients|women|men|children) with|diagnosed|population|"
-                   r"worldwide|globally|lifetime|migraineurs)\b"),
-)
-_MEASURES = [(name, re.compile(pattern, re.IGNORECASE)) for name, pattern in MEASURES]
-
-
 def measure_of(text: str, at: int = 0) -> str | None:
-    """What the figure at position `at` of the text measures (see MEASURES): the measure named nearest
-    to it, or None when the text does not say."""
-    found = [(min(abs(m.start() - at), abs(m.end() - at)), rank, name)
-             for rank, (name, pattern) in enumerate(_MEASURES) for m in pattern.finditer(text)]
+    """What the figure at position `at` of the text measures (the lexicon's `measures`): the measure
+    cued nearest to it, or None when the text does not say. A response rate is never compared with a
+    prevalence."""
+    words = lexicon()
+    cues = [(name, pattern.finditer(text)) for name, pattern in words.measures.items()]
+    conditions = "|".join(f"(?:{t.match.pattern})" for t in words.conditions.values())
+    cues.append(("prevalence", re.finditer(rf"\b(has|have|had|with) (\w+ )?(?:{conditions})", text, re.I)))
+    cues.append(("adverse events", words.any_adverse_event.finditer(text)))
+    # "70% of people with depression respond": the group a share is taken of is not what it measures.
+    group = re.search(r"\bof (\w+ ){0,2}(people|adults|patients|participants|subjects|individuals|sufferers|women|men|"
+                      r"children|those) with\b( [\w-]+){1,2}", text[at:], re.I)
+    if group:
+        skip = range(at + group.start(), at + group.end())
+        cues = [(name, [m for m in matches if m.start() not in skip]) for name, matches in cues]
+    order = {name: rank for rank, name in enumerate(words.measures)}
+    found = [(min(abs(m.start() - at), abs(m.end() - at)), order[name], name) for name, matches in cues
+             for m in matches]
     return min(found)[2] if found else None
 
 
 def parse_figure(text: str) -> dict | None:
-    """The first figure a sentence asserts: value, unit (count, percent or rank), scope, subject, measure,
-    and where it stands in the text (`at`)."""
+    """The first figure a sentence asserts: value, unit (count, percent, ratio or rank), scope, subject,
+    measure, and where it stands in the text (`at`)."""
     found = _figure(text)
     if found:
         found["measure"] = "rank" if found["unit"] == "rank" else measure_of(text, found["at"])
     return found
+
+
+_SMALL = r"(\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten)"
 
 
 def _figure(text: str) -> dict | None:
@@ -230,18 +283,27 @@ def _figure(text: str) -> dict | None:
     subject = "nausea" if re.search(r"\bnause\w*", text, re.I) else (
         "headache" if lexicon().conditions["headache"].match.search(text) else None)
     found = {"scope": scope, "subject": subject}
-    out_of = re.search(rf"\b{_NUMBER} out of (every )?{_NUMBER}\b", text, re.I)
+    out_of = re.search(rf"\b{_NUMBER} out of (every )?{_NUMBER}\b|\b{_SMALL} in (every )?{_SMALL}\b(?! \w+ing\b)",
+                       text, re.I)
     if out_of:
-        value = 100 * number_value(out_of.group(1)) / number_value(out_of.group(3))
-        return {"value": value, "unit": "percent", **found, "at": out_of.start()}
-    percent = re.search(rf"\b{_NUMBER}\s*(%|percent|per ?cent)", text, re.I)
+        part, whole = (out_of.group(1), out_of.group(3)) if out_of.group(1) else (out_of.group(4), out_of.group(6))
+        if number_value(part) < number_value(whole):
+            return {"value": 100 * number_value(part) / number_value(whole), "unit": "percent", **found,
+                    "at": out_of.start()}
+    # "100% safe" is an absolute, not a figure of anything measured.
+    percent = re.search(rf"\b{_NUMBER}\s*(%|percent|per ?cent)(?! (safe|effective|natural|successful|guaranteed))",
+                        text, re.I)
     if percent:
         return {"value": number_value(percent.group(1)), "unit": "percent", **found, "at": percent.start()}
     count = re.search(rf"\b({_NUMERAL}|a)\s*(thousand|million|billion)\b", text, re.I)
     if count:
         value = number_value(count.group(1)) * SCALE[count.group(2).lower()]
         return {"value": value, "unit": "count", **found, "at": count.start()}
-    rank = re.search(r"\b(second|third|fourth|fifth) (most|leading)\b", text, re.I)
+    times = re.search(rf"\b{_NUMBER} times (more|as|less) likely\b", text, re.I)
+    if times:
+        return {"value": number_value(times.group(1)), "unit": "ratio", **found, "at": times.start()}
+    rank = re.search(r"\b(?:(second|third|fourth|fifth) (?:most|leading)|the (?:single )?leading cause)\b", text, re.I)
     if rank:
-        return {"value": float(ORDINALS[rank.group(1).lower()]), "unit": "rank", **found, "at": rank.start()}
+        value = float(ORDINALS[rank.group(1).lower()]) if rank.group(1) else 1.0
+        return {"value": value, "unit": "rank", **found, "at": rank.start()}
     return None

@@ -307,7 +307,8 @@ def _onset(spec: ClaimSpec, article: Article) -> Judgement:
 def _citation(spec: ClaimSpec, article: Article) -> Judgement:
     if spec.year is None or article.pub_year != spec.year:
         return Judgement(method=f"citation: not a {spec.year} study")
-    result = _efficacy(ClaimSpec("efficacy", spec.intervention, [c for c in spec.conditions if c != "pain"]), article)
+    result = _efficacy(ClaimSpec("efficacy", intervention=spec.intervention,
+                                 conditions=[c for c in spec.conditions if c != "pain"]), article)
     if result.stance == SUPPORTS and spec.quantifier == "all":
         everyone = [s for s in article.sentences
                     if _ALL.search(s) and (POSITIVE.search(s) or re.search(r"\bachieved\b", s, re.I))]

@@ -1,10 +1,12 @@
 """Find the checkable claims in website copy.
 
-A claim is a sentence (or, when a sentence bundles several figures, a part of one) that
-asserts something the literature can check: efficacy, safety, speed or number of sessions,
-mechanism, prevalence or other figures, comparisons, or a cited study. Calls to action,
-headings, questions, opening hours, cookie banners, disclaimers, praise of the staff or premises,
-filler and descriptions with nothing to check are left out.
+A claim is a sentence, or a part of one, that asserts something the literature can check: every
+kind the claim frame knows (`understand.py`). A sentence holding two claims ("it blocks NMDA
+receptors, and it helps nerve cells form new connections") gives one claim per part, and so does one
+bundling several figures. Calls to action, headings, questions, opening hours, cookie banners,
+disclaimers, praise of the staff or premises, filler, service descriptions with nothing to check, and
+caveats that assert nothing on their own ("not a cure", "does not work for everyone") are left out.
+Claims in the footer, a sidebar, an FAQ or a testimonial are kept and labelled by where they stand.
 Every claim keeps its exact span in the text.
 """
 
@@ -13,12 +15,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from claims.engine.frame import understand
-from claims.text import Sentence, sentences
+from claims.engine.frame import kinds_of, page_topic, understand
+from claims.lexicon import lexicon
+from claims.text import Region, Sentence, region_at, sentences
 
 _CALL_TO_ACTION = re.compile(
     r"\b(call (us|now|today)|contact us|book (now|a|an|your)|schedule (a|an|your)|request (a|an)|"
-    r"click|learn more|sign up|subscribe|visit (us|our)|get in touch|appointment|consultation|"
+    r"click|learn more|sign up|subscribe|visit (us|our)|get in touch|appointments?|consultation|"
     r"opening hours|open (monday|daily|from)|we are open|phone|e-?mail us|follow us|"
     r"call \(?\d)", re.IGNORECASE)
 # Copy that is never a claim: cookie banners, disclaimers, praise of the staff or the premises, and
@@ -26,21 +29,22 @@ _CALL_TO_ACTION = re.compile(
 _NEVER_A_CLAIM = re.compile(
     r"\bcookies?\b|\bprivacy policy\b|\b(not|never) (intended|meant) to (diagnose|treat|replace)|"
     r"\b(is|does) not (constitute )?medical advice\b|\bfor (informational|educational) purposes\b|"
-    r"\bconsult (with )?(your|a) (doctor|physician|healthcare)|\b(individual )?results (may|can) vary\b|"
-    r"\b(staff|front desk|receptionists?|parking|waiting room|nurses were|doctors? (was|were) (so |very )?"
-    r"(kind|friendly|caring))\b|\b(than|as) you (might|may|would) (think|expect)\b", re.IGNORECASE)
-_SUBJECT = re.compile(r"\b(ketamine|esketamine|infusions?|treatment|therapy|it|this|research|stud(y|ies)|"
-                      r"patients|sufferers|symptoms|receptors?|NMDA|glutamate|women|men)\b", re.IGNORECASE)
-_ASSERTION = re.compile(
-    r"\b(is|are|was|were|has|have|had|can|may|will|does|do|shows?|showed|shown|proven|helps?|works?|"
-    r"relieves?|reduces?|targets?|acts?|occurs?|requires?|report|indicates?|stimulates?|deal|suffer|"
-    r"making|causes?)\b", re.IGNORECASE)
-_COMPARISON = re.compile(r"\b(more|less|better|worse|faster|safer) (common|effective|than)\b|\bcompared\b",
-                         re.IGNORECASE)
+    r"\bconsult (with )?(your|a) (doctor|physician|healthcare)|\b(individual )?results (may |can |will )?vary\b|"
+    r"\b(staff|front desk|receptionists?|nurses?|doctors?|team)\b[^.]{0,30}\b(kind|friendly|caring|wonderful|"
+    r"great|amazing|helpful|professional|lovely|welcoming)\b|\b(parking|waiting room|wi-?fi|clean office)\b|"
+    r"\b(than|as) you (might|may|would) (think|expect)\b", re.IGNORECASE)
 _FIGURE = re.compile(r"\b(\d[\d,.·]*|one|two|three|four|five|six|seven|eight|nine|ten)\s*(%|percent|million|"
                      r"billion|out of)|\b(third|second|fourth) (most|leading)\b", re.IGNORECASE)
 _PART = re.compile(r",\s+(?=making\b)|\s+and\s+(?=(?:roughly |about |nearly |some |over )?"
                    r"(?:\d|one|two|three|four|five|six|seven|eight|nine|ten)\b)")
+# Where a sentence may hold two claims: ", and", ";", or "and" before a second verb.
+_CLAUSE_JOIN = re.compile(r";\s+|,\s+and\s+|\s+and\s+(?=(?:is|are|can|may|has|have|will|also)\b)")
+# A second part that begins with one of these continues the first ("..., and they usually pass").
+_CONTINUES = re.compile(r"(they|these|this|those|which|that|so|then|we)\b", re.IGNORECASE)
+_VERB_FIRST = re.compile(r"(is|are|was|were|can|could|may|might|will|would|has|have|had|does|do|did|also)\b",
+                         re.IGNORECASE)
+# A quoted testimonial's marks and its signature ("... pain-free." — Luis, 52) are not the claim.
+_QUOTE_MARKS = re.compile(r'^["“‘\']+|["”’\']*(\s+[—–-]+\s*[A-Z][\w.]*(\s+[A-Z][\w.]*)*(,\s*\d+)?)?\s*$')
 CATEGORY = {"figure": "prevalence", "other": "comparison"}
 
 
@@ -51,36 +55,78 @@ class FoundClaim:
     end: int
     category: str
     kind: str
+    region: str = "main"  # where it stands on the page (claims.text.REGIONS)
 
 
-def extract(text: str) -> list[FoundClaim]:
+def extract(text: str, regions: tuple[Region, ...] = ()) -> list[FoundClaim]:
     found = []
+    topic = page_topic(text)
     for sentence in sentences(text):
+        sentence = _unquoted(sentence)
         if not _checkable(sentence.text):
             continue
-        for part in _parts(sentence):
-            spec = understand(part.text)
-            if spec.kind == "other" and not _COMPARISON.search(part.text):
+        for part in _parts(sentence, topic):
+            spec = understand(part.text, topic)
+            if not spec.kinds or _only_caveats(part.text, topic):
                 continue
-            found.append(FoundClaim(part.text, part.start, part.end,
-                                    CATEGORY.get(spec.kind, spec.kind), spec.kind))
+            found.append(FoundClaim(part.text, part.start, part.end, CATEGORY.get(spec.kind, spec.kind),
+                                    spec.kind, region_at(regions, part.start)))
     return found
+
+
+def _unquoted(sentence: Sentence) -> Sentence:
+    marks = [m for m in _QUOTE_MARKS.finditer(sentence.text) if m.group()]
+    start = sentence.start + (marks[0].end() if marks and marks[0].start() == 0 else 0)
+    end = sentence.end - (len(marks[-1].group()) if marks and marks[-1].end() == len(sentence.text) else 0)
+    if end - start < 3:
+        return sentence
+    return Sentence(sentence.text[start - sentence.start:end - sentence.start], start, end)
 
 
 def _checkable(text: str) -> bool:
     if text.endswith("?") or _CALL_TO_ACTION.search(text) or _NEVER_A_CLAIM.search(text):
         return False
-    if not re.search(r"[.!]$", text) and len(text.split()) < 8:
-        return False  # a heading
-    if _FIGURE.search(text):
-        return True
-    return bool(_SUBJECT.search(text) and _ASSERTION.search(text))
+    return bool(re.search(r"[.!]$", text)) or len(text.split()) >= 8  # else a heading
 
 
-def _parts(sentence: Sentence) -> list[Sentence]:
-    """A sentence bundling several figures becomes one claim per figure."""
-    if len(_FIGURE.findall(sentence.text)) < 2:
-        return [sentence]
+def _only_caveats(text: str, topic: str | None) -> bool:
+    """Does the text only state limits ("not a cure", "does not work for everyone")?"""
+    caveats = lexicon().wording["caveats"]
+    return bool(caveats.search(text)) and not kinds_of(caveats.sub(" ", text), topic)
+
+
+def _parts(sentence: Sentence, topic: str | None) -> list[Sentence]:
+    """A sentence bundling several figures gives one claim per figure; one joining two claims, one per claim."""
+    if len(_FIGURE.findall(sentence.text)) >= 2:
+        return _figure_parts(sentence)
+    parts, position = [], 0
+    for join in _CLAUSE_JOIN.finditer(sentence.text):
+        left, right = sentence.text[position:join.start()], sentence.text[join.end():]
+        if _two_claims(left, right, topic, sentence.text[:position]):
+            parts.append(_span(sentence, position, join.start()))
+            position = join.end()
+    parts.append(_span(sentence, position, len(sentence.text)))
+    return parts
+
+
+def _two_claims(left: str, right: str, topic: str | None, before: str) -> bool:
+    """Are both sides claims of their own: the right one with its own subject, or of another kind?"""
+    if len(left.split()) < 3 or len(right.split()) < 3 or _CONTINUES.match(right):
+        return False
+    left_kinds, right_kinds = kinds_of(left, topic, before), kinds_of(right, topic, before + left)
+    if not (left_kinds and right_kinds):
+        return False
+    return not _VERB_FIRST.match(right) or left_kinds != right_kinds
+
+
+def _span(sentence: Sentence, begin: int, end: int) -> Sentence:
+    chunk = sentence.text[begin:end]
+    stripped = chunk.strip().rstrip(",;")
+    start = sentence.start + begin + (len(chunk) - len(chunk.lstrip()))
+    return Sentence(stripped, start, start + len(stripped))
+
+
+def _figure_parts(sentence: Sentence) -> list[Sentence]:
     parts, position = [], 0
     for cut in list(_PART.finditer(sentence.text)) + [None]:
         end = cut.start() if cut else len(sentence.text)

@@ -17,7 +17,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from claims.text import readable_text
+from claims.text import Region, readable_copy
 from net.bounded import AnswerTooLarge, bounded_client, deadline, read_body
 
 MAX_BYTES = 5_000_000
@@ -34,6 +34,7 @@ class PageError(Exception):
 class Page:
     source: str  # the path, "-" for standard input, or the URL
     text: str  # readable text: claims' offsets refer to it
+    regions: tuple[Region, ...] = ()  # where the parts of the text stand on the page (claims.text.REGIONS)
 
 
 def read_page(source: str, timeout: float = 10.0, max_bytes: int = MAX_BYTES) -> Page:
@@ -48,10 +49,10 @@ def read_page(source: str, timeout: float = 10.0, max_bytes: int = MAX_BYTES) ->
         raise PageError(f"{source} is larger than {_limit(max_bytes)}, the limit for one page")
     if b"\x00" in raw[:8192]:
         raise PageError(f"{source} is a binary file, not website copy")
-    text = readable_text(raw.decode("utf-8", errors="replace"), name)
-    if not text.strip():
+    copy = readable_copy(raw.decode("utf-8", errors="replace"), name)
+    if not copy.text.strip():
         raise PageError(f"{source} has no readable text: nothing to audit")
-    return Page(source, text)
+    return Page(source, copy.text, copy.regions)
 
 
 def _read_file(path: Path, max_bytes: int) -> bytes:

@@ -41,7 +41,7 @@ class TooManyClaims(Exception):
 def audit(db: Database, page: Page, registry: list[dict[str, Any]],
           progress: Callable[[int, int], None] | None = None, max_claims: int | None = None) -> dict[str, Any]:
     """Judge every claim on the page; refuse (TooManyClaims) before any work beyond max_claims."""
-    found = extract(page.text)
+    found = extract(page.text, page.regions)
     if max_claims is not None and len(found) > max_claims:
         raise TooManyClaims(len(found), max_claims)
     claims = []
@@ -70,7 +70,7 @@ def _audit_claim(db: Database, text: str, found, registry: list[dict[str, Any]],
     registered = next((c for c in registry if c["id"] == check.registry_id), None)
     return {
         "text": found.text, "start": found.start, "end": found.end, "line": line,
-        "category": found.category, "kind": check.spec.kind,
+        "region": found.region, "category": found.category, "kind": check.spec.kind, "kinds": check.spec.kinds,
         "registry_id": check.registry_id, "registry_quote": registered["quote"] if registered else None,
         "verdict": check.verdict, "auto_verdict": check.auto_verdict, "explanation": check.explanation,
         "evidence": [{

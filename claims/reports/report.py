@@ -20,6 +20,12 @@ LABELS = {verdict: verdict.replace("_", " ").capitalize() for verdict in SEVERIT
 SUGGESTION_NOTE = "Suggested rewording (automated, not reviewed: check it against the evidence before use)"
 
 
+def _region(claim: dict) -> str:
+    """Where on the page a claim stands, when it is not the body (audits stored before regions have none)."""
+    region = claim.get("region", "main")
+    return "" if region == "main" else f", in the {region}"
+
+
 def render(result: dict[str, Any], fmt: str) -> str:
     if fmt == "json":
         return json.dumps(result, indent=2, ensure_ascii=False) + "\n"
@@ -54,7 +60,7 @@ def markdown(result: dict[str, Any]) -> str:
     lines += ["", f"{count(len(result['claims']), 'checkable claim')} found. Worst verdicts first.", ""]
     for number, claim in enumerate(_ordered(result), 1):
         lines += [f"## {number}. {LABELS[claim['verdict']]}: \"{_md(claim['text'])}\"", "",
-                  f"- Where: line {claim['line']}, characters {claim['start']}-{claim['end']}"]
+                  f"- Where: line {claim['line']}, characters {claim['start']}-{claim['end']}{_region(claim)}"]
         if claim["registry_id"]:
             lines.append(f"- Registry claim: `{claim['registry_id']}`")
         lines += [f"- Verdict: **{claim['verdict']}**. {_md(claim['explanation'])}", ""]

@@ -38,8 +38,9 @@ def claims():
 def claims_extract(files, registry_file, as_json, db_path):
     """Find the checkable claims in website copy FILES (default: claims/sources/).
 
-    Reads plain text, Markdown or HTML (scripts, styles, navigation and footers are
-    dropped), stores each page in `sources` and the registry's claims in `claims`, and
+    Reads plain text, Markdown or HTML (scripts, styles, menus and cookie banners are
+    dropped; claims in a footer, sidebar, FAQ or testimonial are labelled so), stores
+    each page in `sources` and the registry's claims in `claims`, and
     lists each claim found: registered (with its id) or NEW (not yet in the registry).
     """
     registry = _load_registry(registry_file)
@@ -61,7 +62,9 @@ def claims_extract(files, registry_file, as_json, db_path):
     else:
         for r in report:
             label = r["registry_id"] or "NEW"
-            click.echo(f"{label:<34} {r['category']:<11} {r['source']}:{r['start']}-{r['end']}  {r['text']}")
+            where = "" if r["region"] == "main" else f" [{r['region']}]"
+            span = f"{r['source']}:{r['start']}-{r['end']}{where}"
+            click.echo(f"{label:<34} {r['category']:<11} {span}  {r['text']}")
         new = sum(1 for r in report if not r["registry_id"])
         click.echo(f"{len(report)} claims found: {len(report) - new} registered, {new} new", err=True)
     for claim in registry:
