@@ -212,7 +212,7 @@ def test_the_html_audit_report_renders_in_a_browser(browser, synthetic_linked_db
     page = browser.new_page(viewport={"width": 1000, "height": 1400})
     page.goto(report.as_uri())
     assert page.locator("h1").inner_text() == "Health-claim audit"
-    assert page.locator("section.claim").count() == 19
+    assert page.locator("section.claim").count() == 22
     assert page.locator("section.contradicted").count() == 2
     assert page.locator(".suggestion").first.is_visible()
     page.screenshot(path=str(ARTIFACTS / "11-audit-report.png"), full_page=True)
