@@ -38,6 +38,9 @@ class Lexicon:
     measures: dict[str, re.Pattern]  # what a figure measures, by its cue
     targets: dict[str, re.Pattern]  # what a mechanism acts on
     abbreviations: tuple[str, ...]  # full stops that do not end a sentence
+    routes: dict[str, re.Pattern]  # how a treatment is given
+    outcomes: dict[str, re.Pattern]  # what a claim says the treatment changes
+    designs: dict[str, re.Pattern]  # how a cited study was designed, most specific first
 
 
 def _rx(pattern: str) -> re.Pattern:
@@ -68,6 +71,9 @@ def lexicon() -> Lexicon:
         _patterns(data["measures"]),
         _patterns(data["targets"]),
         tuple(data["abbreviations"]),
+        _patterns(data["routes"]),
+        _patterns(data["outcomes"]),
+        _patterns(data["designs"]),
     )
 
 

@@ -123,3 +123,15 @@ def test_claims_outside_the_body_are_kept_and_labelled_by_where_they_stand():
         ("Ketamine helps 3 in 4 of our patients.", "sidebar"),
         ("Ketamine is a proven treatment for depression.", "footer"),
     ]
+
+
+def test_the_frame_names_route_outcomes_comparator_and_the_cited_studys_design_and_size():
+    spec = understand("A 2019 randomized trial of 120 patients found that IV ketamine cut migraine days "
+                      "in half.")
+    assert (spec.route, spec.outcomes, spec.design, spec.size, spec.year) == (
+        "intravenous", ["attack frequency"], "randomized controlled trial", 120, 2019)
+    spec = understand("Esketamine nasal spray lifts mood faster than SSRIs.")
+    assert (spec.intervention, spec.route, spec.comparator, spec.outcomes) == (
+        "ketamine", "intranasal", "ssris", ["mood"])
+    spec = understand("About 5% of adults develop migraine each year.", topic="ketamine")
+    assert (spec.figure["measure"], spec.intervention) == ("incidence", None)

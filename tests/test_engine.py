@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from claims.engine.retrieval import not_covered
 from db import open_db
 
@@ -50,3 +52,34 @@ def test_a_new_intervention_and_adverse_event_are_one_data_edit(tmp_path, monkey
         assert adverse_events(["Tinnitus occurred in 5 of 30 patients."]) == ["ringing in the ears"]
     finally:
         lexicon_module.lexicon.cache_clear()
+
+
+def test_mesh_indexing_widens_retrieval_to_articles_that_name_the_condition_otherwise(tmp_path):
+    """An article indexed under 'Migraine Disorders' whose text says 'hemicranial attacks' is a candidate
+    for a migraine claim, after the articles the text search finds."""
+    from claims.engine.frame import understand
+    from claims.engine.retrieval import candidates, mesh_descriptors
+    from harvest.importer import import_file
+
+    record = """<PubmedArticle><MedlineCitation Status="MEDLINE" Owner="NLM"><PMID Version="1">{pmid}</PMID>
+      <Article><Journal><JournalIssue><PubDate><Year>2020</Year></PubDate></JournalIssue>
+      <Title>J</Title></Journal><ArticleTitle>[TEST FIXTURE] {title}</ArticleTitle>
+      <Abstract><AbstractText>{abstract}</AbstractText></Abstract>
+      <Language>eng</Language></Article>
+      <MeshHeadingList>{mesh}</MeshHeadingList></MedlineCitation></PubmedArticle>"""
+    mesh = "".join(f'<MeshHeading><DescriptorName UI="D{i}">{name}</DescriptorName></MeshHeading>'
+                   for i, name in enumerate(["Ketamine", "Migraine Disorders"]))
+    xml = tmp_path / "records.xml"
+    xml.write_text("<PubmedArticleSet>" + "".join([
+        record.format(pmid=99700001, title="Ketamine for migraine", abstract="Ketamine eased migraine.",
+                      mesh=mesh),
+        record.format(pmid=99700002, title="Ketamine for hemicranial attacks",
+                      abstract="Ketamine eased the attacks in 20 patients.", mesh=mesh),
+        record.format(pmid=99700003, title="Ketamine for back pain", abstract="Ketamine eased back pain.",
+                      mesh=""),
+    ]) + "</PubmedArticleSet>")
+    db = open_db(tmp_path / "evidence.db")
+    import_file(db, xml)
+    spec = understand("Ketamine relieves migraine.")
+    assert mesh_descriptors(db, re.compile("migrain", re.I)) == ["Migraine Disorders"]
+    assert [a.pmid for a in candidates(db, spec)] == [99700001, 99700002]

@@ -38,7 +38,7 @@ TIMING = ("onset", "sessions", "duration")
 # efficacy one.
 _CARRY_BENEFIT = (*TIMING, "mechanism", "comparison")
 # Figures about the condition, not the treatment: no intervention is read into them.
-CONDITION_MEASURES = ("prevalence", "sex ratio", "rank")
+CONDITION_MEASURES = ("prevalence", "incidence", "sex ratio", "rank")
 
 
 @dataclass
@@ -58,6 +58,11 @@ class ClaimSpec:
     onset: str | None = None  # timing: "hours", "minutes", "days"
     discloses: bool = False  # safety: the claim warns of harm ("can cause nausea") instead of denying it
     events: list[str] = field(default_factory=list)  # safety: the adverse events it names (lexicon's patient words)
+    route: str | None = None  # how the treatment is given: intravenous, intranasal, intramuscular, oral
+    outcomes: list[str] = field(default_factory=list)  # what the claim says the treatment changes
+    comparator: str | None = None  # comparison: the other treatment, as the claim names it
+    design: str | None = None  # citation: the cited study's design, as the claim gives it
+    size: int | None = None  # citation: how many patients (or studies) it included
     figure: dict | None = None  # {"value": 1e9, "unit": "count"|"percent"|"rank"|"ratio", "scope", "subject", "measure"}
     target: str | None = None  # mechanism: "nmda", "glutamate", "synapse"
 
@@ -127,6 +132,11 @@ def _names_a_treatment(text: str, topic: str | None) -> bool:
 
 def _compares(text: str) -> bool:
     """Is another treatment (not a placebo control) named after a word that compares with it?"""
+    return _compared_with(text) is not None
+
+
+def _compared_with(text: str) -> str | None:
+    """The other treatment (not a placebo control) a claim compares with, as it names it."""
     words = lexicon()
     cue = words.kinds["comparison"]
     for other in words.comparators.finditer(text):
@@ -134,8 +144,8 @@ def _compares(text: str) -> bool:
             continue
         before = text[max(0, other.start() - 40):other.start()]
         if any(m.end() == len(before.rstrip()) or m.end() >= len(before) - 1 for m in cue.finditer(before)):
-            return True
-    return False
+            return other.group().lower()
+    return None
 
 
 def _checker(kinds: list[str], text: str) -> str:
@@ -190,6 +200,14 @@ def understand(text: str, topic: str | None = None) -> ClaimSpec:
             spec.onset = "days" if onset.group(1).lower() == "a day" else onset.group(1).lower()
     if kind == "mechanism":
         spec.target = next((n for n, p in words.targets.items() if p.search(text)), None)
+    spec.route = next((name for name, pattern in words.routes.items() if pattern.search(text)), None)
+    spec.outcomes = [name for name, pattern in words.outcomes.items() if pattern.search(text)]
+    if "comparison" in kinds:
+        spec.comparator = _compared_with(text)
+    if "citation" in kinds:
+        spec.design = next((name for name, pattern in words.designs.items() if pattern.search(text)), None)
+        size = re.search(r"\b(\d[\d,]*) (\w+ ){0,2}(patients|participants|people|adults|subjects|studies|trials)\b", text)
+        spec.size = int(size.group(1).replace(",", "")) if size else None
     return spec
 
 

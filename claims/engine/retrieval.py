@@ -1,13 +1,17 @@
 """Retrieval: the articles worth judging for a claim, each with its grade.
 
 A claim the checkers understand is searched with FTS5 (BM25 over title and abstract) for its
-intervention, conditions and kind, from the lexicon (`claims/lexicon.yml`); any other claim
-by its own words, for the general model. Reads the database, never the network.
+intervention, conditions and kind, from the lexicon (`claims/lexicon.yml`). The MeSH terms the
+database holds widen that search: an article indexed under a descriptor the lexicon's term names
+("Migraine Disorders", "Depressive Disorder, Treatment-Resistant") counts for that term even when
+its title and abstract use other words, after the articles the text search ranks. Any other
+claim is searched by its own words, for the general model. Reads the database, never the network.
 """
 
 from __future__ import annotations
 
 import json
+import re
 
 from sqlite_utils import Database
 
@@ -25,28 +29,70 @@ _KIND_TERMS = {
 }
 
 
-def fts_query(spec: ClaimSpec) -> str:
+def _groups(spec: ClaimSpec) -> list[tuple[str, re.Pattern | None]]:
+    """What every candidate must be about, group by group: the text search (FTS5) for each, and for the
+    lexicon's terms (intervention, conditions) the pattern that names them, which MeSH descriptors
+    are matched with; the kind's own words are searched in the text only."""
     words = lexicon()
-    groups = []
+    groups: list[tuple[str, re.Pattern | None]] = []
     if spec.intervention and spec.kind not in ("figure", "mechanism"):
-        groups.append(words.interventions[spec.intervention].search)
+        term = words.interventions[spec.intervention]
+        groups.append((term.search, term.match))
     if spec.conditions and spec.kind not in ("safety", "mechanism"):
-        groups.append(" OR ".join(words.conditions[c].search for c in spec.conditions))
+        terms = [words.conditions[c] for c in spec.conditions]
+        groups.append((" OR ".join(t.search for t in terms),
+                       re.compile("|".join(f"(?:{t.match.pattern})" for t in terms), re.IGNORECASE)))
     if spec.kind == "safety":
-        groups.append(f"{words.adverse_event_search} OR safe* OR tolerat*")
+        groups.append((f"{words.adverse_event_search} OR safe* OR tolerat*", None))
     elif spec.kind in _KIND_TERMS:
-        groups.append(_KIND_TERMS[spec.kind])
+        groups.append((_KIND_TERMS[spec.kind], None))
     if not groups:  # nothing to narrow by: the treatments the database is about
-        groups.append(" OR ".join(t.search for t in words.interventions.values()))
-    return " AND ".join(f"({g})" for g in groups)
+        groups.append((" OR ".join(t.search for t in words.interventions.values()), None))
+    return groups
+
+
+def fts_query(spec: ClaimSpec) -> str:
+    return " AND ".join(f"({search})" for search, _ in _groups(spec))
 
 
 def candidates(db: Database, spec: ClaimSpec, limit: int = MAX_CANDIDATES) -> list[Article]:
+    """The articles ranked by the text search, then those only the MeSH index finds (see above)."""
     sql = (
         "SELECT a.pmid, a.title, a.abstract, a.pub_year, a.publication_types, a.is_retracted "
         "FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid "
         "WHERE articles_fts MATCH ? ORDER BY articles_fts.rank LIMIT ?")
-    return [graded(*row) for row in db.execute(sql, [fts_query(spec), limit])]
+    found = [graded(*row) for row in db.execute(sql, [fts_query(spec), limit])]
+    if len(found) < limit:
+        found += _indexed_under(db, spec, {a.pmid for a in found}, limit - len(found))
+    return found
+
+
+def mesh_descriptors(db: Database, term: re.Pattern) -> list[str]:
+    """The MeSH descriptors in the database that a lexicon term names."""
+    return [name for (name,) in db.execute("SELECT name FROM mesh_terms") if term.search(name)]
+
+
+def _indexed_under(db: Database, spec: ClaimSpec, seen: set[int], limit: int) -> list[Article]:
+    """Articles indexed under a MeSH descriptor for each of the claim's terms that the text search missed."""
+    groups = _groups(spec)
+    if not any(term for _, term in groups):
+        return []
+    where, params = [], []
+    for search, term in groups:
+        if term is None:
+            where.append("a.rowid IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)")
+            params.append(search)
+            continue
+        names = mesh_descriptors(db, term)
+        if not names:
+            return []
+        marks = ", ".join("?" * len(names))
+        where.append(f"a.pmid IN (SELECT pmid FROM article_mesh WHERE descriptor IN ({marks}))")
+        params += names
+    rows = db.execute(
+        "SELECT a.pmid, a.title, a.abstract, a.pub_year, a.publication_types, a.is_retracted FROM articles a "
+        f"WHERE {' AND '.join(where)} ORDER BY a.pmid LIMIT ?", [*params, limit + len(seen)])
+    return [graded(*row) for row in rows if row[0] not in seen][:limit]
 
 
 def graded(pmid: int, title: str | None, abstract: str | None, year: int | None, types: str | None,
