@@ -45,13 +45,18 @@ SET_FIELDS = ("kinds", "conditions")
 # Runs inside a revision's tree: reads the claims and pages with that revision's claims package and
 # prints what it read as JSON. Older revisions kept their modules elsewhere and had fewer fields.
 PROBE = r"""
-import importlib, json, sys
+import importlib, importlib.util, json, os, sys
+ROOT = os.getcwd()
 def first(*names):
+    # The first of the modules this revision's tree holds: an editable install of another tree may
+    # answer for a name this one lacks, and that module is not this revision's.
     for name in names:
         try:
-            return importlib.import_module(name)
+            spec = importlib.util.find_spec(name)
         except ImportError:
-            pass
+            continue
+        if spec and spec.origin and spec.origin.startswith(ROOT):
+            return importlib.import_module(name)
     raise ImportError(names)
 frame = first("claims.engine.frame", "claims.understand")
 extract = first("claims.pages.extract", "claims.extract")
