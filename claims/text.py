@@ -25,11 +25,13 @@ _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 REGIONS = ("main", "header", "faq", "testimonial", "sidebar", "footer")
 _REGION_TAGS = {"footer": "footer", "aside": "sidebar", "header": "header", "details": "faq",
                 "blockquote": "testimonial"}
-_REGION_WORDS = (("footer", re.compile(r"footer", re.I)), ("sidebar", re.compile(r"sidebar|widget", re.I)),
-                 ("faq", re.compile(r"faq|accordion|questions", re.I)),
-                 ("testimonial", re.compile(r"testimonial|review|patient-stor", re.I)),
-                 ("header", re.compile(r"site-header|masthead|topbar", re.I)))
-_FAQ_HEADING = re.compile(r"\b(faqs?|frequently asked|common questions|questions and answers|q ?& ?a)\b", re.I)
+# The words of a class or id that site builders use for each region, whole or abbreviated
+# ("site-footer", "cmp-ftr01", "c-side", "acc-item", "rv-card").
+_REGION_WORDS = (("footer", {"footer", "ftr", "foot"}), ("sidebar", {"sidebar", "side", "sb", "widget", "rail"}),
+                 ("faq", {"faq", "faqs", "accordion", "acc", "questions"}),
+                 ("testimonial", {"testimonial", "testimonials", "review", "reviews", "rv", "stories"}),
+                 ("header", {"header", "hdr", "masthead", "topbar"}))
+_FAQ_HEADING = re.compile(r"^\W*(faqs?|frequently asked questions|common questions|questions and answers|q ?& ?a)\W*$", re.I)
 # A sentence ends at . ! or ? before a capital, a digit or a bullet; a footnote marker after the full
 # stop ("... NMDA receptors.3 A review ...") belongs to neither sentence.
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9•<©])|(?<=[a-z)\]][.!?])\d{1,3}(?:[,–-]\d{1,3})*\s+"
@@ -115,14 +117,20 @@ def _region_of(element) -> str | None:
         return None
     if element.get("data-region"):
         return element.get("data-region")
-    names = _names(element)
-    by_name = next((region for region, words in _REGION_WORDS if words.search(names)), None)
+    names = set(re.split(r"[^a-z]+", _names(element).lower()))
+    by_name = next((region for region, words in _REGION_WORDS if names & words), None)
     return by_name or _REGION_TAGS.get(element.tag)
 
 
 def _wrap_faq_sections(root) -> None:
     """A heading such as "FAQ" or "Common questions" opens an FAQ: it and what follows it, up to the next
-    heading of its rank or higher, become one region."""
+    heading of its rank or higher, become one region. A heading that is not a heading tag (a styled
+    div) makes the section it opens an FAQ."""
+    for element in root.iter():
+        if (isinstance(element.tag, str) and element.tag not in _HEADINGS and len(element) == 0
+                and _FAQ_HEADING.search(element.text_content()) and element.getparent() is not None
+                and element.getparent().index(element) == 0):
+            element.getparent().set("data-region", "faq")
     for heading in [h for h in root.iter(*_HEADINGS) if _FAQ_HEADING.search(h.text_content())]:
         parent = heading.getparent()
         if parent is None or any(_region_of(a) == "faq" for a in heading.iterancestors()):

@@ -109,8 +109,8 @@ def kinds_of(text: str, topic: str | None = None, before: str = "") -> list[str]
     if "safety" in found and any(_warns_of_harm(clause, topic) for clause in _CLAUSES.split(text)):
         found.discard("safety")
         found.add("disclosure")
-        if words.wording["harm_passes"].search(main):  # "it passes within an hour": the harm's timing
-            found -= set(TIMING)
+    if found & {"safety", "disclosure"} and words.wording["harm_passes"].search(main):
+        found -= set(TIMING)  # "it passes within an hour": the harm's timing, not relief's
     if _compares(main):
         found.add("comparison")
     if found & set(_CARRY_BENEFIT):
@@ -158,12 +158,13 @@ def _checker(kinds: list[str], text: str) -> str:
     return "other"
 
 
-def understand(text: str, topic: str | None = None) -> ClaimSpec:
+def understand(text: str, topic: str | None = None, before: str = "") -> ClaimSpec:
     """Read a claim: a registry statement and a free-text claim alike. `topic`: the intervention of the
-    page it stands on, which "it", "this therapy" or a claim that names no treatment is about."""
+    page it stands on, which "it", "this therapy" or a claim that names no treatment is about.
+    `before`: the start of the sentence when the claim is its second part."""
     words = lexicon()
     wording = words.wording
-    kinds = kinds_of(text, topic)
+    kinds = kinds_of(text, topic, before)
     kind = _checker(kinds, text)
     spec = ClaimSpec(kind=kind, kinds=kinds)
     if kind == "safety":
@@ -184,7 +185,8 @@ def understand(text: str, topic: str | None = None) -> ClaimSpec:
     spec.modality = ("absolute" if spec.absolute else "negated absolute" if absolutes or wording["caveats"].search(text)
                      else "hedged" if wording["hedges"].search(text) else "plain")
     spec.discloses = "disclosure" in kinds and not spec.absolute  # "others do, it has none": a denial
-    spec.denies = kind in ("efficacy", "timing") and bool(wording["denies_benefit"].search(text))
+    spec.denies = kind in ("efficacy", "timing") and any(  # a caveat limits the benefit, it does not deny it
+        not any(m.start() in c for c in caveats) for m in wording["denies_benefit"].finditer(text))
     if wording["refractory"].search(text):
         spec.population = "refractory"
     if kind == "citation":

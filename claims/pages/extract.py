@@ -45,6 +45,7 @@ _VERB_FIRST = re.compile(r"(is|are|was|were|can|could|may|might|will|would|has|h
                          re.IGNORECASE)
 # A quoted testimonial's marks and its signature ("... pain-free." — Luis, 52) are not the claim.
 _QUOTE_MARKS = re.compile(r'^["“‘\']+|["”’\']*(\s+[—–-]+\s*[A-Z][\w.]*(\s+[A-Z][\w.]*)*(,\s*\d+)?)?\s*$')
+_TITLE = re.compile(r"^([A-Z0-9][\w'’-]*\.?(\s+|$)|(a|an|the|of|for|and|or|to|in|on|vs\.?)\s+)+$")
 CATEGORY = {"figure": "prevalence", "other": "comparison"}
 
 
@@ -62,11 +63,12 @@ def extract(text: str, regions: tuple[Region, ...] = ()) -> list[FoundClaim]:
     found = []
     topic = page_topic(text)
     for sentence in sentences(text):
+        listed = text[max(0, sentence.start - 2):sentence.start] == "• "  # a list item is never a heading
         sentence = _unquoted(sentence)
-        if not _checkable(sentence.text):
+        if not _checkable(sentence.text, listed):
             continue
         for part in _parts(sentence, topic):
-            spec = understand(part.text, topic)
+            spec = understand(part.text, topic, before=text[sentence.start:part.start])
             if not spec.kinds or _only_caveats(part.text, topic):
                 continue
             found.append(FoundClaim(part.text, part.start, part.end, CATEGORY.get(spec.kind, spec.kind),
@@ -83,9 +85,11 @@ def _unquoted(sentence: Sentence) -> Sentence:
     return Sentence(sentence.text[start - sentence.start:end - sentence.start], start, end)
 
 
-def _checkable(text: str) -> bool:
+def _checkable(text: str, listed: bool = False) -> bool:
     if text.endswith("?") or _CALL_TO_ACTION.search(text) or _NEVER_A_CLAIM.search(text):
         return False
+    if listed:  # a list item is a claim unless it is a title ("Our Results", "Ketamine vs. ECT: what to know")
+        return not (_TITLE.match(text) or re.search(r":\s+\w+( \w+){0,3}$", text))
     return bool(re.search(r"[.!]$", text)) or len(text.split()) >= 8  # else a heading
 
 
