@@ -59,7 +59,7 @@ def lexicon() -> Lexicon:
     return Lexicon(
         terms["interventions"],
         terms["conditions"],
-        _rx(data["comparators"]),
+        _other_treatments(data),
         events,
         _rx("|".join(f"(?:{e['match']})" for e in data["adverse_events"])),
         " OR ".join(e.search for e in events),
@@ -75,6 +75,13 @@ def lexicon() -> Lexicon:
         _patterns(data["outcomes"]),
         _patterns(data["designs"]),
     )
+
+
+def _other_treatments(data: dict) -> re.Pattern:
+    """The comparators, except any that is one of the interventions (lidocaine is another treatment on a
+    ketamine page, and the claim's own on a lidocaine one)."""
+    own = "|".join(f"(?:{t['match']})" for t in data["interventions"].values())
+    return _rx(f"(?!(?:{own}))(?:{data['comparators']})")
 
 
 def _patterns(group: dict[str, str]) -> dict[str, re.Pattern]:

@@ -25,6 +25,7 @@ def test_a_new_intervention_and_adverse_event_are_one_data_edit(tmp_path, monkey
     from claims.engine.frame import understand
     from claims.engine.judge import Article, judge
     from claims.engine.retrieval import fts_query
+    from claims.pages.extract import extract
     from claims.reports.suggest import adverse_events
 
     data = yaml.safe_load(lexicon_module.LEXICON_FILE.read_text())
@@ -37,6 +38,8 @@ def test_a_new_intervention_and_adverse_event_are_one_data_edit(tmp_path, monkey
     monkeypatch.setattr(lexicon_module, "LEXICON_FILE", edited)
     lexicon_module.lexicon.cache_clear()
     try:
+        assert [f.text for f in extract("Lidocaine can cause tinnitus.")] == ["Lidocaine can cause tinnitus."]
+        assert understand("Lidocaine can cause tinnitus.").kinds == ["disclosure"]
         spec = understand("Lidocaine infusions for migraine have no side effects.")
         assert (spec.intervention, spec.kind, spec.absolute) == ("lidocaine", "safety", True)
         assert "lidocaine" in fts_query(spec) and "tinnitus" in fts_query(spec)
