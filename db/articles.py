@@ -253,9 +253,9 @@ def _write(db: Database, batch: list[Prepared]) -> None:
     conn = db.conn
     for chunk in _chunks([p.article for p in batch], _rows_per_upsert(db)):
         conn.execute(_upsert_articles_sql(len(chunk)), list(chain.from_iterable(chunk)))
-    for index, table in enumerate(_LOOKUPS):
+    for index, table in enumerate(_LOOKUPS):  # each row once: many articles share an author or a term
         conn.executemany(_insert_sql(table, "INSERT OR IGNORE"),
-                         chain.from_iterable(p.lookups[index] for p in batch))
+                         dict.fromkeys(chain.from_iterable(p.lookups[index] for p in batch)))
     for index, table in enumerate(ARTICLE_CHILDREN):
         rows = list(chain.from_iterable(p.children[index] for p in batch))
         if rows:
