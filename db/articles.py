@@ -25,10 +25,6 @@ from sqlite_utils import Database
 from db.schema import ARTICLE_CHILDREN, ARTICLE_PROVENANCE, TABLES
 from db.transactions import writing
 
-# Article columns filled straight from the record, in schema order.
-_DIRECT = [c for c in TABLES["articles"]["columns"]
-           if c not in ("publication_types", "mesh_terms", "keywords", "languages", "trial_registrations",
-                        "funding_agencies", "content_hash", "first_seen", "last_updated")]
 _ARTICLE_COLUMNS = list(TABLES["articles"]["columns"])
 _UPSERT_SET = ", ".join(f"{c} = excluded.{c}" for c in _ARTICLE_COLUMNS
                         if c not in ("pmid", "first_seen"))
@@ -162,20 +158,25 @@ TRIAL_REGISTRIES = frozenset({
 
 
 def _article_row(record: dict[str, Any], digest: str, now: str) -> list[Any]:
-    row = {c: record.get(c) for c in _DIRECT}
-    for flag in ("is_local_id", "is_retracted", "has_abstract"):
-        row[flag] = int(bool(row[flag]))
-    row["publication_types"] = _json([p["name"] for p in record["publication_types"]])
-    row["mesh_terms"] = _json([m["descriptor"] for m in record["mesh"]])
-    row["keywords"] = _json(record["keywords"])
-    row["languages"] = _json(record["languages"])
-    row["trial_registrations"] = _json([d["accession"] for d in record["databanks"]
-                                        if d["databank"] in TRIAL_REGISTRIES and d["accession"]])
-    row["funding_agencies"] = _json(list(dict.fromkeys(g["agency"] for g in record["grants"] if g["agency"])))
-    row["content_hash"] = digest
-    row["first_seen"] = now
-    row["last_updated"] = now
-    return [row[c] for c in _ARTICLE_COLUMNS]
+    """The articles row in _ARTICLE_COLUMNS order: the record's own fields, then those made here
+    (a column neither has, such as a grade, is empty)."""
+    row = {
+        **record,
+        "is_local_id": int(bool(record["is_local_id"])),
+        "is_retracted": int(bool(record["is_retracted"])),
+        "has_abstract": int(bool(record["has_abstract"])),
+        "publication_types": _json([p["name"] for p in record["publication_types"]]),
+        "mesh_terms": _json([m["descriptor"] for m in record["mesh"]]),
+        "keywords": _json(record["keywords"]),
+        "languages": _json(record["languages"]),
+        "trial_registrations": _json([d["accession"] for d in record["databanks"]
+                                      if d["databank"] in TRIAL_REGISTRIES and d["accession"]]),
+        "funding_agencies": _json(list(dict.fromkeys(g["agency"] for g in record["grants"] if g["agency"]))),
+        "content_hash": digest,
+        "first_seen": now,
+        "last_updated": now,
+    }
+    return list(map(row.get, _ARTICLE_COLUMNS))
 
 
 class Prepared(NamedTuple):

@@ -342,7 +342,7 @@ def _authors(author_list: etree._Element | None, person: str = "Author") -> list
     authors = []
     if author_list is None:
         return authors
-    for author in author_list.iterfind(person):
+    for author in author_list.iterchildren(person):
         if author.get("ValidYN") == "N":
             continue
         entry: dict[str, Any] = dict.fromkeys(_AUTHOR_NAME_TAGS.values())
