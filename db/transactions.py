@@ -18,7 +18,7 @@ from sqlite_utils import Database
 BUSY_TIMEOUT_MS = 120_000
 # During a bulk write (see `bulk_writes`): SQLite's page cache, and how many pages the WAL
 # may hold before a commit copies them into the database file (SQLite's default: 1,000).
-BULK_CACHE_KIB = 32 * 1024
+BULK_CACHE_KIB = 16 * 1024
 BULK_CHECKPOINT_PAGES = 16_000
 
 
