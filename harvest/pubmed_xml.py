@@ -21,6 +21,7 @@ import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
 from typing import IO, Any
 
@@ -610,15 +611,23 @@ def _grandchildren(elem: etree._Element, tag: str, child_tag: str) -> list[etree
     return [child for group in elem.iterchildren(tag) for child in group.iterchildren(child_tag)]
 
 
+_TAG = attrgetter("tag")
+_OWN_TEXT = attrgetter("text")
+
+
 def _kids(elem: etree._Element | None) -> dict[str, etree._Element]:
     """An element's children by tag, the first of each (one pass beats many finds)."""
-    return {child.tag: child for child in reversed(elem)} if elem is not None else {}
+    if elem is None:
+        return {}
+    children = elem[::-1]  # last to first, so that the first of a tag is the one kept
+    return dict(zip(map(_TAG, children), children, strict=True))
 
 
-def _texts(elem: etree._Element) -> dict[str, str]:
-    """An element's children's own texts by tag, the first of each and "" for an empty one:
-    what findtext gives, for every child in one pass."""
-    return {child.tag: child.text or "" for child in reversed(elem)}
+def _texts(elem: etree._Element) -> dict[str, str | None]:
+    """An element's children's own texts by tag, the first of each (None for an empty one):
+    what findtext gives, "" aside, for every child in one pass."""
+    children = elem[::-1]
+    return dict(zip(map(_TAG, children), map(_OWN_TEXT, children), strict=True))
 
 
 def _article_record(citation: etree._Element | None,
@@ -640,7 +649,7 @@ def _article_record(citation: etree._Element | None,
     if year is None and article_date:
         year = int(article_date[:4])
     authors = _authors(art.get("AuthorList"))
-    other_ids = citation.findall("OtherID") if "OtherID" in cited else []
+    other_ids = list(citation.iterchildren("OtherID")) if "OtherID" in cited else []
     languages = _languages(_having(article, art, "Language"))
     old_affiliation = _text(art.get("Affiliation"))  # pre-2013: the first author's
     if old_affiliation and authors and not authors[0]["affiliations"]:
