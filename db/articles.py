@@ -25,10 +25,6 @@ from sqlite_utils import Database
 from db.schema import ARTICLE_CHILDREN, ARTICLE_PROVENANCE, TABLES
 from db.transactions import writing
 
-# Article columns filled straight from the record, in schema order.
-_DIRECT = [c for c in TABLES["articles"]["columns"]
-           if c not in ("publication_types", "mesh_terms", "keywords", "languages", "trial_registrations",
-                        "funding_agencies", "content_hash", "first_seen", "last_updated")]
 _ARTICLE_COLUMNS = list(TABLES["articles"]["columns"])
 _UPSERT_SET = ", ".join(f"{c} = excluded.{c}" for c in _ARTICLE_COLUMNS
                         if c not in ("pmid", "first_seen"))
@@ -69,14 +65,16 @@ def content_hash(record: dict[str, Any]) -> str:
     return hashlib.blake2b(marshal.dumps(record, 2), digest_size=16).hexdigest()
 
 
-def author_key(author: dict[str, Any]) -> tuple[int, str]:
+# An author's (or investigator's) name as the reader gives it, in the authors table's order.
+_NAME = itemgetter("last_name", "fore_name", "initials", "suffix", "collective_name")
+
+
+def author_key(last_name: str | None, fore_name: str | None, initials: str | None, suffix: str | None,
+               collective_name: str | None) -> tuple[int, str]:
     """A stable id and display name for an author as PubMed names them."""
-    parts = [author.get(k) or "" for k in ("last_name", "fore_name", "initials", "suffix",
-                                            "collective_name")]
-    digest = hashlib.blake2b("\x1f".join(parts).lower().encode(), digest_size=8).digest()
-    name = author.get("collective_name") or " ".join(
-        p for p in (author.get("last_name"), author.get("initials") or author.get("fore_name"),
-                    author.get("suffix")) if p)
+    parts = (last_name, fore_name, initials, suffix, collective_name)
+    digest = hashlib.blake2b("\x1f".join(p or "" for p in parts).lower().encode(), digest_size=8).digest()
+    name = collective_name or " ".join(p for p in (last_name, initials or fore_name, suffix) if p)
     return int.from_bytes(digest, "big", signed=True), name
 
 
@@ -162,44 +160,55 @@ TRIAL_REGISTRIES = frozenset({
 
 
 def _article_row(record: dict[str, Any], digest: str, now: str) -> list[Any]:
-    row = {c: record.get(c) for c in _DIRECT}
-    for flag in ("is_local_id", "is_retracted", "has_abstract"):
-        row[flag] = int(bool(row[flag]))
-    row["publication_types"] = _json([p["name"] for p in record["publication_types"]])
-    row["mesh_terms"] = _json([m["descriptor"] for m in record["mesh"]])
-    row["keywords"] = _json(record["keywords"])
-    row["languages"] = _json(record["languages"])
-    row["trial_registrations"] = _json([d["accession"] for d in record["databanks"]
-                                        if d["databank"] in TRIAL_REGISTRIES and d["accession"]])
-    row["funding_agencies"] = _json(list(dict.fromkeys(g["agency"] for g in record["grants"] if g["agency"])))
-    row["content_hash"] = digest
-    row["first_seen"] = now
-    row["last_updated"] = now
-    return [row[c] for c in _ARTICLE_COLUMNS]
+    """The articles row in _ARTICLE_COLUMNS order: the record's own fields, then those made here
+    (a column neither has, such as a grade, is empty)."""
+    row = {
+        **record,
+        "is_local_id": int(bool(record["is_local_id"])),
+        "is_retracted": int(bool(record["is_retracted"])),
+        "has_abstract": int(bool(record["has_abstract"])),
+        "publication_types": _json([p["name"] for p in record["publication_types"]]),
+        "mesh_terms": _json([m["descriptor"] for m in record["mesh"]]),
+        "keywords": _json(record["keywords"]),
+        "languages": _json(record["languages"]),
+        "trial_registrations": _json([d["accession"] for d in record["databanks"]
+                                      if d["databank"] in TRIAL_REGISTRIES and d["accession"]]),
+        "funding_agencies": _json(list(dict.fromkeys(g["agency"] for g in record["grants"] if g["agency"]))),
+        "content_hash": digest,
+        "first_seen": now,
+        "last_updated": now,
+    }
+    return list(map(row.get, _ARTICLE_COLUMNS))
 
 
 class Prepared(NamedTuple):
-    """A record made ready to store: what `save_prepared` decides with and the rows it writes."""
+    """A record made ready to store: what `save_prepared` decides with and the rows it writes.
+
+    The authors' ids and rows are made when the batch is written (`_people`): an import prepares
+    records in its reader process, which has the larger half of the work (parsing), and the
+    writer process the smaller; hashing the names there balanced the two.
+    """
 
     pmid: int
     recency: tuple
     digest: str
     article: list  # the articles row, in _ARTICLE_COLUMNS order
-    lookups: tuple  # rows for _LOOKUPS: authors, MeSH terms, publication types (shared by articles)
-    children: tuple  # rows for each table of ARTICLE_CHILDREN, in that order
+    people: list  # per author, in byline order: the _NAME fields, the ORCID, the affiliations as JSON
+    lookups: tuple  # rows for _LOOKUPS, the other tables shared by articles
+    children: tuple  # rows for each table of _CHILDREN, in that order
 
 
-_LOOKUPS = ("authors", "mesh_terms", "publication_types")
+_LOOKUPS = ("mesh_terms", "publication_types")
+_CHILDREN = tuple(table for table in ARTICLE_CHILDREN if table != "article_authors")
 
 
-def _people(pmid: int, people: list[dict[str, Any]]) -> tuple[list, list]:
-    """Author rows and this article's byline rows."""
+def _people(pmid: int, people: list[tuple]) -> tuple[list, list]:
+    """Rows for the authors table and for this article's byline (article_authors)."""
     authors, byline = [], []
-    for position, author in enumerate(people, 1):
-        author_id, name = author_key(author)
-        authors.append((author_id, name, author["last_name"], author["fore_name"], author["initials"],
-                        author["suffix"], author["collective_name"]))
-        byline.append((pmid, position, author_id, author["orcid"], _json(author["affiliations"])))
+    for position, (*name, orcid, affiliations) in enumerate(people, 1):
+        author_id, display_name = author_key(*name)
+        authors.append((author_id, display_name, *name))
+        byline.append((pmid, position, author_id, orcid, affiliations))
     return authors, byline
 
 
@@ -216,7 +225,8 @@ def prepare(record: dict[str, Any], now: str, digest: str | None = None) -> Prep
     (`content_hash`, unless the reader that parsed it gives it)."""
     pmid = record["pmid"]
     digest = digest or content_hash(record)
-    authors, article_authors = _people(pmid, record["authors"])
+    people = [(*_NAME(author), author["orcid"], _json(author["affiliations"]))
+              for author in record["authors"]]
     terms, article_mesh, seen = [], [], set()
     for heading in record["mesh"]:
         name = heading["descriptor"]
@@ -229,13 +239,13 @@ def prepare(record: dict[str, Any], now: str, digest: str | None = None) -> Prep
         article_mesh.append((pmid, name, int(heading["major"] or bool(major)), int(heading["major"]),
                              _json(qualifiers), _json(major)))
     kinds = {p["name"]: p for p in record["publication_types"]}.values()
-    investigators = [(pmid, position, author_key(person)[1], person["last_name"], person["fore_name"],
+    investigators = [(pmid, position, author_key(*_NAME(person))[1], person["last_name"], person["fore_name"],
                       person["initials"], person["suffix"], person["orcid"], _json(person["affiliations"]))
                      for position, person in enumerate(record["investigators"], 1)]
     return Prepared(
-        pmid, recency(record), digest, _article_row(record, digest, now),
-        (authors, terms, [(k["name"], k["ui"]) for k in kinds]),
-        (article_authors, article_mesh, [(pmid, k["name"]) for k in kinds],
+        pmid, recency(record), digest, _article_row(record, digest, now), people,
+        (terms, [(k["name"], k["ui"]) for k in kinds]),
+        (article_mesh, [(pmid, k["name"]) for k in kinds],
          _numbered(pmid, record["sections"], ("label", "nlm_category", "text")),
          _numbered(pmid, record["comments_corrections"], ("ref_type", "ref_pmid", "ref_source")),
          _numbered(pmid, record["databanks"], ("databank", "accession")),
@@ -253,11 +263,16 @@ def _write(db: Database, batch: list[Prepared]) -> None:
     conn = db.conn
     for chunk in _chunks([p.article for p in batch], _rows_per_upsert(db)):
         conn.execute(_upsert_articles_sql(len(chunk)), list(chain.from_iterable(chunk)))
+    people = [_people(p.pmid, p.people) for p in batch]
+    shared = {"authors": list(chain.from_iterable(authors for authors, _ in people))}
+    own = {"article_authors": list(chain.from_iterable(byline for _, byline in people))}
     for index, table in enumerate(_LOOKUPS):
-        conn.executemany(_insert_sql(table, "INSERT OR IGNORE"),
-                         chain.from_iterable(p.lookups[index] for p in batch))
-    for index, table in enumerate(ARTICLE_CHILDREN):
-        rows = list(chain.from_iterable(p.children[index] for p in batch))
+        shared[table] = list(chain.from_iterable(p.lookups[index] for p in batch))
+    for index, table in enumerate(_CHILDREN):
+        own[table] = list(chain.from_iterable(p.children[index] for p in batch))
+    for table, rows in shared.items():  # each row once: many articles share an author or a term
+        conn.executemany(_insert_sql(table, "INSERT OR IGNORE"), dict.fromkeys(rows))
+    for table, rows in own.items():
         if rows:
             conn.executemany(_insert_sql(table), rows)
 

@@ -53,13 +53,16 @@ def import_file(db: Database, path: str | Path, batch_size: int = DEFAULT_BATCH_
                 on_bytes: Callable[[int], Any] | None = None) -> FileResult:
     """Import one file; a bad file is reported in `FileResult.error`, never raised.
 
-    A reader process parses the file and hashes its records (`harvest.readers`); this process
-    builds their rows, decides which copies are newer and writes.
+    A reader process parses the file, hashes its records and builds their rows
+    (`harvest.readers`); this process decides which copies are newer and writes.
     """
     result = FileResult(str(path))
     now = utc_now()
     batch: list[Prepared] = []
     batch_bytes = 0  # of XML read for the records in `batch`
+
+    def rows(record: dict[str, Any], digest: str) -> Prepared:  # run in the reader process
+        return prepare(record, now, digest)
 
     def flush() -> None:
         nonlocal batch_bytes
@@ -71,8 +74,8 @@ def import_file(db: Database, path: str | Path, batch_size: int = DEFAULT_BATCH_
     try:
         with open(path, "rb"):  # unreadable: said here, before any reader starts
             pass
-        with bulk_writes(db), _without_cycle_collection(), read_in_process(path, on_bytes) as items:
-            for spent, item, digest in items:
+        with bulk_writes(db), _without_cycle_collection(), read_in_process(path, on_bytes, rows) as items:
+            for spent, item, _ in items:
                 batch_bytes += spent
                 if isinstance(item, Deletion):
                     flush()
@@ -81,7 +84,7 @@ def import_file(db: Database, path: str | Path, batch_size: int = DEFAULT_BATCH_
                 if isinstance(item, SkippedRecord):
                     result.refused.append(item.reason)
                     continue
-                batch.append(prepare(item, now, digest))
+                batch.append(item)
                 if len(batch) >= batch_size or batch_bytes >= MAX_BATCH_BYTES:
                     flush()
             flush()

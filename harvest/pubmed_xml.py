@@ -21,6 +21,7 @@ import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
 from typing import IO, Any
 
@@ -202,7 +203,8 @@ def _item(elem: etree._Element) -> dict[str, Any] | Deletion | SkippedRecord:
         if elem.tag == "PubmedBookArticle":
             return _book_record(elem)
         if elem.tag == "PubmedArticle":
-            return _article_record(elem.find("MedlineCitation"), elem.find("PubmedData"))
+            kids = _kids(elem)
+            return _article_record(kids.get("MedlineCitation"), kids.get("PubmedData"))
         return _article_record(elem, None)
     except _BadRecord as exc:
         return SkippedRecord(f"skipped {exc}")
@@ -300,8 +302,8 @@ def _ymd(elem: etree._Element | None) -> str | None:
     """An element with Year/Month/Day children as an ISO date, as precise as it is."""
     if elem is None:
         return None
-    return _iso(_int(elem.findtext("Year")), _month(elem.findtext("Month")),
-                _int(elem.findtext("Day")))
+    parts = _texts(elem)
+    return _iso(_int(parts.get("Year")), _month(parts.get("Month")), _int(parts.get("Day")))
 
 
 _MEDLINE_DATE = re.compile(r"(\d{4})(?:\s+([A-Za-z]{3})[a-z]*\.?(?:\s+(\d{1,2})\b)?)?")
@@ -311,7 +313,8 @@ def _pub_date(elem: etree._Element | None) -> tuple[int | None, str | None, str 
     """(year, ISO date as precise as the record allows, the date as printed)."""
     if elem is None:
         return None, None, None
-    medline = elem.findtext("MedlineDate")
+    found = _texts(elem)
+    medline = found.get("MedlineDate")
     if medline:
         match = _MEDLINE_DATE.search(medline)
         if not match:
@@ -320,13 +323,13 @@ def _pub_date(elem: etree._Element | None) -> tuple[int | None, str | None, str 
         month = _month(match.group(2))
         day = _int(match.group(3)) if month else None
         return year, _iso(year, month, day), medline
-    year = _int(elem.findtext("Year"))
-    parts = [elem.findtext(tag) for tag in ("Year", "Season", "Month", "Day")]
+    year = _int(found.get("Year"))
+    parts = [found.get(tag) for tag in ("Year", "Season", "Month", "Day")]
     printed = " ".join(p for p in parts if p) or None
-    season = parts[1]
-    if season and not parts[2]:  # "Jul-Aug" names its first month; "Spring" names none
+    season, month = parts[1], parts[2]
+    if season and not month:  # "Jul-Aug" names its first month; "Spring" names none
         return year, _iso(year, MONTHS.get(season[:3].lower())), printed
-    return year, _ymd(elem), printed
+    return year, _iso(year, _month(month), _int(parts[3])), printed
 
 
 # --- record pieces ----------------------------------------------------------------
@@ -340,7 +343,7 @@ def _authors(author_list: etree._Element | None, person: str = "Author") -> list
     authors = []
     if author_list is None:
         return authors
-    for author in author_list.iterfind(person):
+    for author in author_list.iterchildren(person):
         if author.get("ValidYN") == "N":
             continue
         entry: dict[str, Any] = dict.fromkeys(_AUTHOR_NAME_TAGS.values())
@@ -374,7 +377,7 @@ def _sections(abstract: etree._Element | None) -> list[dict[str, Any]]:
     if abstract is None:
         return []
     sections = []
-    for part in abstract.iterfind("AbstractText"):
+    for part in abstract.iterchildren("AbstractText"):
         text = _text(part)
         if text:
             label = part.get("Label")
@@ -393,36 +396,38 @@ def _mesh(heading_list: etree._Element | None) -> list[dict[str, Any]]:
     mesh = []
     if heading_list is None:
         return mesh
-    for heading in heading_list.iterfind("MeshHeading"):
-        descriptor = heading.find("DescriptorName")
+    for heading in heading_list.iterchildren("MeshHeading"):
+        descriptor, qualifiers = None, []
+        for child in heading:  # one pass: the first DescriptorName, every QualifierName
+            if child.tag == "QualifierName":
+                qualifier = _text(child)
+                if qualifier:
+                    qualifiers.append({"name": qualifier, "major": child.get("MajorTopicYN") == "Y"})
+            elif child.tag == "DescriptorName" and descriptor is None:
+                descriptor = child
         name = _text(descriptor)
-        if not name:
-            continue
-        mesh.append({
-            "descriptor": name,
-            "ui": descriptor.get("UI"),
-            "major": descriptor.get("MajorTopicYN") == "Y",
-            "qualifiers": [{"name": _text(q), "major": q.get("MajorTopicYN") == "Y"}
-                           for q in heading.iterfind("QualifierName") if _text(q)],
-        })
+        if name:
+            mesh.append({"descriptor": name, "ui": descriptor.get("UI"),
+                         "major": descriptor.get("MajorTopicYN") == "Y", "qualifiers": qualifiers})
     return mesh
 
 
 def _publication_types(container: etree._Element | None) -> list[dict[str, Any]]:
     if container is None:
         return []
-    found = container.findall("PublicationTypeList/PublicationType") or container.findall(
-        "PublicationType")
-    return [{"name": _text(p), "ui": p.get("UI")} for p in found if _text(p)]
+    found = _grandchildren(container, "PublicationTypeList", "PublicationType") or list(
+        container.iterchildren("PublicationType"))
+    named = ((p, _text(p)) for p in found)
+    return [{"name": name, "ui": p.get("UI")} for p, name in named if name]
 
 
 def _comments_corrections(citation: etree._Element) -> list[dict[str, Any]]:
     items = []
-    for item in citation.iterfind("CommentsCorrectionsList/CommentsCorrections"):
+    for item in _grandchildren(citation, "CommentsCorrectionsList", "CommentsCorrections"):
         if item.get("RefType") in COMMENT_TYPES:  # not "Cites": references are not corrections
             items.append({"ref_type": item.get("RefType"), "ref_pmid": _int(item.findtext("PMID")),
                           "ref_source": _text(item.find("RefSource"))})
-    for group in citation.iterfind("CommentsCorrections"):  # old element form
+    for group in citation.iterchildren("CommentsCorrections"):  # old element form
         for item in group:
             if item.tag in COMMENT_TYPES:
                 items.append({"ref_type": item.tag, "ref_pmid": _int(item.findtext("PMID")),
@@ -430,20 +435,20 @@ def _comments_corrections(citation: etree._Element) -> list[dict[str, Any]]:
     return items
 
 
-def _article_ids(id_list: etree._Element | None) -> dict[str, str]:
+def _ids_by_type(listed: list[dict[str, Any]]) -> dict[str, str]:
+    """The first identifier of each type, of those `_id_list` found."""
     ids: dict[str, str] = {}
-    if id_list is not None:
-        for article_id in id_list.iterfind("ArticleId"):
-            kind, value = article_id.get("IdType"), _text(article_id)
-            if kind and value and kind not in ids:
-                ids[kind] = value
+    for entry in listed:
+        kind = entry["id_type"]
+        if kind and kind not in ids:
+            ids[kind] = entry["value"]
     return ids
 
 
 def _entrez_date(history: etree._Element | None) -> str | None:
     if history is None:
         return None
-    for date in history.iterfind("PubMedPubDate"):
+    for date in history.iterchildren("PubMedPubDate"):
         if date.get("PubStatus") == "entrez":
             return _ymd(date)
     return None
@@ -452,16 +457,28 @@ def _entrez_date(history: etree._Element | None) -> str | None:
 def _latest_date(*containers: etree._Element | None) -> str | None:
     """The latest History date, DateCompleted or DateCreated: of two exports of a record with
     the same DateRevised, the one that carries a later date is the newer."""
-    dates = [_ymd(date) for container in containers if container is not None
-             for date in (*container.iterfind("History/PubMedPubDate"),
-                          *container.iterfind("DateCompleted"), *container.iterfind("DateCreated"))]
+    dates = []
+    for container in containers:
+        if container is None:
+            continue
+        for elem in container.iterchildren("History", "DateCompleted", "DateCreated"):
+            if elem.tag == "History":
+                dates += map(_ymd, elem.iterchildren("PubMedPubDate"))
+            else:
+                dates.append(_ymd(elem))
     return max((d for d in dates if d), default=None)
+
+
+def _keywords(container: etree._Element | None) -> list[str]:
+    if container is None:
+        return []
+    return [k for k in map(_text, _grandchildren(container, "KeywordList", "Keyword")) if k]
 
 
 def _languages(container: etree._Element | None) -> list[str]:
     if container is None:
         return []
-    return [t for t in (_text(e) for e in container.iterfind("Language")) if t]
+    return [t for t in map(_text, container.iterchildren("Language")) if t]
 
 
 def _databanks(article: etree._Element | None) -> list[dict[str, Any]]:
@@ -499,14 +516,17 @@ def _supplementary_concepts(suppl_list: etree._Element | None) -> list[dict[str,
             for c in suppl_list.iterfind("SupplMeshName")]
 
 
-def _id_list(container: etree._Element | None,
-             other_ids: Sequence[etree._Element] = ()) -> list[dict[str, Any]]:
-    """Every identifier: ArticleIdList (pubmed, doi, pii, pmc, mid, ...), then OtherIDs as
-    "OtherID <Source>"."""
-    ids = []
-    if container is not None:
-        ids = [{"id_type": e.get("IdType"), "value": _text(e)} for e in container.iterfind("ArticleId")]
-    ids += [{"id_type": f"OtherID {e.get('Source')}", "value": _text(e)} for e in other_ids]
+def _id_list(container: etree._Element | None) -> list[dict[str, Any]]:
+    """The identifiers of an ArticleIdList (pubmed, doi, pii, pmc, mid, ...)."""
+    if container is None:
+        return []
+    ids = [{"id_type": e.get("IdType"), "value": _text(e)} for e in container.iterchildren("ArticleId")]
+    return [i for i in ids if i["value"]]
+
+
+def _other_id_list(other_ids: Sequence[etree._Element]) -> list[dict[str, Any]]:
+    """OtherIDs, as identifiers of type "OtherID <Source>"."""
+    ids = [{"id_type": f"OtherID {e.get('Source')}", "value": _text(e)} for e in other_ids]
     return [i for i in ids if i["value"]]
 
 
@@ -526,7 +546,7 @@ def _nlm_pmc(other_ids: list[etree._Element]) -> str | None:
 def _history(history: etree._Element | None) -> list[dict[str, Any]]:
     if history is None:
         return []
-    return [{"status": d.get("PubStatus"), "date": _ymd(d)} for d in history.iterfind("PubMedPubDate")]
+    return [{"status": d.get("PubStatus"), "date": _ymd(d)} for d in history.iterchildren("PubMedPubDate")]
 
 
 def _other_abstracts(container: etree._Element | None) -> list[dict[str, Any]]:
@@ -559,8 +579,8 @@ _NO_JOURNAL_IDS = dict.fromkeys(("issn", "issn_type", "issn_linking", "nlm_uniqu
                                  "journal_country"))
 
 
-def _pmid(container: etree._Element) -> tuple[int, int]:
-    pmid_elem = container.find("PMID")
+def _pmid(container: etree._Element, kids: dict[str, etree._Element]) -> tuple[int, int]:
+    pmid_elem = kids.get("PMID")
     text = (pmid_elem.text or "").strip() if pmid_elem is not None else ""
     pmid = _int(text) if text.isdigit() else None
     if pmid is None or not 1 <= pmid <= MAX_PMID:
@@ -586,17 +606,36 @@ def _having(elem: etree._Element | None, kids: dict[str, etree._Element], tag: s
     return elem if tag in kids else None
 
 
+def _grandchildren(elem: etree._Element, tag: str, child_tag: str) -> list[etree._Element]:
+    """What elem.findall("tag/child_tag") finds, without compiling a path."""
+    return [child for group in elem.iterchildren(tag) for child in group.iterchildren(child_tag)]
+
+
+_TAG = attrgetter("tag")
+_OWN_TEXT = attrgetter("text")
+
+
 def _kids(elem: etree._Element | None) -> dict[str, etree._Element]:
     """An element's children by tag, the first of each (one pass beats many finds)."""
-    return {child.tag: child for child in reversed(elem)} if elem is not None else {}
+    if elem is None:
+        return {}
+    children = elem[::-1]  # last to first, so that the first of a tag is the one kept
+    return dict(zip(map(_TAG, children), children, strict=True))
+
+
+def _texts(elem: etree._Element) -> dict[str, str | None]:
+    """An element's children's own texts by tag, the first of each (None for an empty one):
+    what findtext gives, "" aside, for every child in one pass."""
+    children = elem[::-1]
+    return dict(zip(map(_TAG, children), map(_OWN_TEXT, children), strict=True))
 
 
 def _article_record(citation: etree._Element | None,
                     pubmed_data: etree._Element | None) -> dict[str, Any]:
     if citation is None:
         raise _BadRecord("a <PubmedArticle> has no <MedlineCitation>")
-    pmid, version = _pmid(citation)
     cited = _kids(citation)
+    pmid, version = _pmid(citation, cited)
     article = cited.get("Article")
     if article is None:
         raise _BadRecord(f"PMID {pmid}: <MedlineCitation> has no <Article>")
@@ -610,12 +649,13 @@ def _article_record(citation: etree._Element | None,
     if year is None and article_date:
         year = int(article_date[:4])
     authors = _authors(art.get("AuthorList"))
-    other_ids = citation.findall("OtherID") if "OtherID" in cited else []
+    other_ids = list(citation.iterchildren("OtherID")) if "OtherID" in cited else []
     languages = _languages(_having(article, art, "Language"))
     old_affiliation = _text(art.get("Affiliation"))  # pre-2013: the first author's
     if old_affiliation and authors and not authors[0]["affiliations"]:
         authors[0]["affiliations"] = [old_affiliation]
-    ids = _article_ids(data.get("ArticleIdList"))
+    listed = _id_list(data.get("ArticleIdList"))
+    ids = _ids_by_type(listed)
     doi = ids.get("doi") or next((_text(e) for e in article.iterfind("ELocationID")
                                   if e.get("EIdType") == "doi"), None)
     start, end = _text(pagination.get("StartPage")), _text(pagination.get("EndPage"))
@@ -644,7 +684,7 @@ def _article_record(citation: etree._Element | None,
         "status": citation.get("Status"),
         "publication_status": _text(data.get("PublicationStatus")),
         "is_local_id": any(o.get("Source") == "local" for o in other_ids),
-        "keywords": [k for k in (_text(k) for k in citation.iterfind("KeywordList/Keyword")) if k],
+        "keywords": _keywords(_having(citation, cited, "KeywordList")),
         "authors": authors,
         "mesh": _mesh(cited.get("MeshHeadingList")),
         "publication_types": _publication_types(article),
@@ -657,7 +697,7 @@ def _article_record(citation: etree._Element | None,
         "grants": _grants(_having(article, art, "GrantList")),
         "chemicals": _chemicals(cited.get("ChemicalList")),
         "supplementary_concepts": _supplementary_concepts(cited.get("SupplMeshList")),
-        "article_ids": _id_list(data.get("ArticleIdList"), other_ids),
+        "article_ids": listed + _other_id_list(other_ids),
         "history": _history(data.get("History")),
         "other_abstracts": _other_abstracts(_having(citation, cited, "OtherAbstract")),
         "references": _references(_having(pubmed_data, data, "ReferenceList")),
@@ -670,7 +710,7 @@ def _book_record(elem: etree._Element) -> dict[str, Any]:
     document = elem.find("BookDocument")
     if document is None:
         raise _BadRecord(f"a <PubmedBookArticle> near line {elem.sourceline} has no <BookDocument>")
-    pmid, version = _pmid(document)
+    pmid, version = _pmid(document, _kids(document))
     book = document.find("Book")
     book_title = _text(book.find("BookTitle")) if book is not None else None
     year, pub_date, printed = _pub_date(book.find("PubDate") if book is not None else None)
@@ -678,9 +718,9 @@ def _book_record(elem: etree._Element) -> dict[str, Any]:
     if contributed:  # a chapter's own date, not the series' start (GeneReviews: "1993-")
         year, pub_date = int(contributed[:4]), contributed
     book_data = elem.find("PubmedBookData")
-    ids = _article_ids(document.find("ArticleIdList"))
-    ids.update({k: v for k, v in _article_ids(
-        book_data.find("ArticleIdList") if book_data is not None else None).items() if k not in ids})
+    listed = _id_list(document.find("ArticleIdList")) + _id_list(
+        book_data.find("ArticleIdList") if book_data is not None else None)
+    ids = _ids_by_type(listed)
     author_lists = document.findall("AuthorList")
     authors = next((_authors(a) for a in author_lists if a.get("Type") != "editors"), [])
     languages = _languages(document)
@@ -710,7 +750,7 @@ def _book_record(elem: etree._Element) -> dict[str, Any]:
         "publication_status": _text(book_data.find("PublicationStatus"))
         if book_data is not None else None,
         "is_local_id": False,
-        "keywords": [k for k in (_text(k) for k in document.iterfind("KeywordList/Keyword")) if k],
+        "keywords": _keywords(document),
         "authors": authors,
         "mesh": [],
         "publication_types": _publication_types(document),
@@ -723,8 +763,7 @@ def _book_record(elem: etree._Element) -> dict[str, Any]:
         "grants": _grants(document),
         "chemicals": [],
         "supplementary_concepts": [],
-        "article_ids": _id_list(document.find("ArticleIdList"))
-        + _id_list(book_data.find("ArticleIdList") if book_data is not None else None),
+        "article_ids": listed,
         "history": _history(history),
         "other_abstracts": _other_abstracts(document),
         "references": _references(document),

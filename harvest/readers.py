@@ -1,9 +1,10 @@
 """Read a PubMed XML file in a process of its own, while the importer writes.
 
-The reader process parses the file and hashes each record (`db.articles.content_hash`), about
-half of an import's work; the importer builds the rows and writes them, the other half, so an
-import keeps two cores busy. The items come back in file order, with the same errors at the
-same place as `iter_pubmed` gives: a malformed file stops the sequence where it broke.
+The reader process parses the file, hashes each record (`db.articles.content_hash`) and, given
+a `prepare` function, turns it into what the importer stores (its rows), about half of an
+import's work; the importer writes them, the other half, so an import keeps two cores busy.
+The items come back in file order, with the same errors at the same place as `iter_pubmed`
+gives: a malformed file stops the sequence where it broke.
 
 The reader sends its items in chunks over a pipe, which a thread of the importer empties as
 they come (at most INBOX_BYTES wait), so the reader parses on while a batch is written. If the
@@ -29,14 +30,15 @@ from pathlib import Path
 from typing import Any
 
 from db.articles import content_hash
-from harvest.pubmed_xml import Deletion, PubmedXMLError, SkippedRecord, iter_pubmed
+from harvest.pubmed_xml import PubmedXMLError, iter_pubmed
 
 CHUNK_ITEMS = 200  # items per message
 CHUNK_BYTES = 2**20  # ... or fewer, once they took this much XML
 INBOX_BYTES = 16 * 2**20  # of chunks received ahead of the importer: slack for a busy machine
 
-# (bytes of XML the item took, the item, the record's content hash or None)
-Read = tuple[int, dict[str, Any] | Deletion | SkippedRecord, str | None]
+# (bytes of XML the item took, the item, the record's content hash or None); the item is a
+# record, or what `prepare` made of it, a Deletion or a SkippedRecord
+Read = tuple[int, Any, str | None]
 
 
 class ReaderFailed(RuntimeError):
@@ -44,17 +46,21 @@ class ReaderFailed(RuntimeError):
 
 
 @contextmanager
-def read_in_process(path: str | Path,
-                    on_bytes: Callable[[int], Any] | None = None) -> Iterator[Iterator[Read]]:
+def read_in_process(path: str | Path, on_bytes: Callable[[int], Any] | None = None,
+                    prepare: Callable[[dict[str, Any], str], Any] | None = None,
+                    ) -> Iterator[Iterator[Read]]:
     """Every item of the file, in file order, read in another process.
 
     Raises PubmedXMLError where the file breaks and OSError when it cannot be read, after
     every item before the break. `on_bytes` is told how many bytes of the file were read.
-    The reader process is stopped when the block ends, however it ends.
+    `prepare(record, content hash)`, when given, runs in the reader process and its result
+    comes instead of the record. The reader process is stopped when the block ends, however
+    it ends.
     """
     context = multiprocessing.get_context("fork")  # the reader needs only what is loaded here
     receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_read, args=(str(path), sender), daemon=True, name="pubmed-reader")
+    process = context.Process(target=_read, args=(str(path), sender, prepare), daemon=True,
+                              name="pubmed-reader")
     process.start()
     sender.close()
     inbox = _Inbox(receiver)  # its thread starts after the fork
@@ -139,7 +145,7 @@ def _items(inbox: _Inbox, on_bytes: Callable[[int], Any] | None) -> Iterator[Rea
         yield from items
 
 
-def _read(path: str, pipe: Connection) -> None:
+def _read(path: str, pipe: Connection, prepare: Callable[[dict[str, Any], str], Any] | None) -> None:
     """The reader process: send ("items", file position, [Read, ...]) chunks, then ("end",),
     ("error", message), ("oserror", (errno, strerror)) or ("crash", description)."""
     chunk: list[Read] = []
@@ -156,7 +162,12 @@ def _read(path: str, pipe: Connection) -> None:
         try:
             with open(path, "rb") as raw:
                 for item in iter_pubmed(raw, on_record_bytes=note):
-                    chunk.append((spent, item, content_hash(item) if isinstance(item, dict) else None))
+                    digest = None
+                    if isinstance(item, dict):
+                        digest = content_hash(item)
+                        if prepare:
+                            item = prepare(item, digest)
+                    chunk.append((spent, item, digest))
                     chunk_bytes += spent
                     if len(chunk) >= CHUNK_ITEMS or chunk_bytes >= CHUNK_BYTES:
                         send("items", _position(raw), chunk)

@@ -262,3 +262,17 @@ def test_json_arrays_are_written_exactly_as_json_dumps_writes_them():
     tricky = ['Department of "Tests", \\ Nowhere', "naïve – 6\u00a0weeks", "line\nbreak\ttab\x01", ""]
     assert _json(tricky) == json.dumps(tricky, ensure_ascii=False)
     assert _json([]) == "[]"
+
+
+def test_an_import_leaves_the_connections_pragmas_as_it_found_them(db):
+    pragmas = ("synchronous", "cache_size", "wal_autocheckpoint")
+    before = [db.execute(f"PRAGMA {p}").fetchone()[0] for p in pragmas]
+    import_file(db, SYNTHETIC)
+    assert [db.execute(f"PRAGMA {p}").fetchone()[0] for p in pragmas] == before
+
+
+def test_none_is_stored_as_null(db):
+    """The adapter db/ registers for None (it spares sqlite3 an exception per None) stores NULL."""
+    db.execute("CREATE TABLE nulls (value)")
+    db.execute("INSERT INTO nulls VALUES (?)", [None])
+    assert db.execute("SELECT value IS NULL, typeof(value) FROM nulls").fetchone() == (1, "null")

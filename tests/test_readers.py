@@ -5,6 +5,7 @@ never outlives the import."""
 from __future__ import annotations
 
 import multiprocessing
+import os
 
 import pytest
 
@@ -61,3 +62,16 @@ def test_progress_reaches_the_size_of_the_file(mixed_file):
     with read_in_process(mixed_file, on_bytes=read.append) as items:
         list(items)
     assert sum(read) == mixed_file.stat().st_size
+
+
+def test_with_prepare_each_record_comes_as_what_prepare_made_of_it_in_the_reader(mixed_file):
+    def made(record, digest):
+        return record["pmid"], digest, os.getpid()
+
+    expected = list(iter_pubmed(mixed_file))
+    with read_in_process(mixed_file, prepare=made) as items:
+        got = [item for _, item, _ in items]
+    reader = {item[2] for item in got if isinstance(item, tuple)}
+    assert len(reader) == 1 and os.getpid() not in reader
+    assert [item[:2] if isinstance(item, tuple) else item for item in got] == [
+        (item["pmid"], content_hash(item)) if isinstance(item, dict) else item for item in expected]
