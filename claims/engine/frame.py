@@ -45,7 +45,7 @@ CONDITION_MEASURES = ("prevalence", "incidence", "sex ratio", "rank")
 class ClaimSpec:
     kind: str  # the checker: safety | efficacy | timing | citation | figure | mechanism | other
     kinds: list[str] = field(default_factory=list)  # every kind the claim carries (KINDS)
-    intervention: str | None = "ketamine"
+    intervention: str | None = None
     conditions: list[str] = field(default_factory=list)
     absolute: bool = False  # says none / all / never / proven: one credible counter-example is enough
     absolutes: list[str] = field(default_factory=list)  # the words that make it absolute ("proven", "no side effects")
@@ -83,10 +83,20 @@ def _warns_of_harm(clause: str, topic: str | None) -> bool:
         return False
     if words.wording["harm_is_rare"].search(clause):  # "serious side effects are rare": a claim of safety
         return False
-    if any(not words.wording["negators"].search(clause[:m.start()]) for m in words.wording["absolutes"].finditer(clause)):
+    if _asserted(clause, words.wording["absolutes"]):
         return False  # "no risk of addiction": a denial of harm
     names = any(t.match.search(clause) for t in words.interventions.values())
     return not words.comparators.search(clause) and (names or bool(topic) or bool(words.stands_in.search(clause)))
+
+
+def _asserted(text: str, pattern: re.Pattern) -> list[str]:
+    """What the pattern finds that the text asserts: not denied by a word before it ("not a cure") and
+    not inside a caveat, which limits a claim without asserting or denying anything ("does not work
+    for everyone")."""
+    wording = lexicon().wording
+    caveats = [range(m.start(), m.end()) for m in wording["caveats"].finditer(text)]
+    return [m.group() for m in pattern.finditer(text)
+            if not (wording["negators"].search(text[:m.start()]) or any(m.start() in c for c in caveats))]
 
 
 def page_topic(text: str) -> str | None:
@@ -176,17 +186,13 @@ def understand(text: str, topic: str | None = None, before: str = "") -> ClaimSp
     if spec.intervention is None and topic and _about_treatment(text, spec):
         spec.intervention = topic
     spec.conditions = [n for n, t in words.conditions.items() if t.match.search(text)]
-    caveats = [range(m.start(), m.end()) for m in wording["caveats"].finditer(text)]
-    found = [(m.group(), not (wording["negators"].search(text[:m.start()]) or any(m.start() in c for c in caveats)))
-             for m in wording["absolutes"].finditer(text)]
-    absolutes = [asserted for _, asserted in found]
-    spec.absolutes = [word for word, asserted in found if asserted]
-    spec.absolute = any(absolutes)
-    spec.modality = ("absolute" if spec.absolute else "negated absolute" if absolutes or wording["caveats"].search(text)
+    spec.absolutes = _asserted(text, wording["absolutes"])
+    spec.absolute = bool(spec.absolutes)
+    limited = wording["absolutes"].search(text) or wording["caveats"].search(text)
+    spec.modality = ("absolute" if spec.absolute else "negated absolute" if limited
                      else "hedged" if wording["hedges"].search(text) else "plain")
     spec.discloses = "disclosure" in kinds and not spec.absolute  # "others do, it has none": a denial
-    spec.denies = kind in ("efficacy", "timing") and any(  # a caveat limits the benefit, it does not deny it
-        not any(m.start() in c for c in caveats) for m in wording["denies_benefit"].finditer(text))
+    spec.denies = kind in ("efficacy", "timing") and bool(_asserted(text, wording["denies_benefit"]))
     if wording["refractory"].search(text):
         spec.population = "refractory"
     if kind == "citation":
