@@ -44,7 +44,8 @@ _CONTINUES = re.compile(r"(they|these|this|those|which|that|so|then|we)\b", re.I
 _VERB_FIRST = re.compile(r"(is|are|was|were|can|could|may|might|will|would|has|have|had|does|do|did|also)\b",
                          re.IGNORECASE)
 # A quoted testimonial's marks and its signature ("... pain-free." — Luis, 52) are not the claim.
-_QUOTE_MARKS = re.compile(r'^["“‘\']+|["”’\']*(\s+[—–-]+\s*[A-Z][\w.]*(\s+[A-Z][\w.]*)*(,\s*\d+)?)?\s*$')
+_OPENING_MARKS = re.compile(r'["“‘\']+')
+_CLOSING_MARKS = re.compile(r'["”’\']*(\s+[—–-]+\s*[A-Z][\w.]*(\s+[A-Z][\w.]*)*(,\s*\d+)?)?\s*$')
 _TITLE = re.compile(r"^([A-Z0-9][\w'’-]*\.?(\s+|$)|(a|an|the|of|for|and|or|to|in|on|vs\.?)\s+)+$")
 CATEGORY = {"figure": "prevalence", "other": "comparison"}
 
@@ -77,12 +78,12 @@ def extract(text: str, regions: tuple[Region, ...] = ()) -> list[FoundClaim]:
 
 
 def _unquoted(sentence: Sentence) -> Sentence:
-    marks = [m for m in _QUOTE_MARKS.finditer(sentence.text) if m.group()]
-    start = sentence.start + (marks[0].end() if marks and marks[0].start() == 0 else 0)
-    end = sentence.end - (len(marks[-1].group()) if marks and marks[-1].end() == len(sentence.text) else 0)
-    if end - start < 3:
+    opening = _OPENING_MARKS.match(sentence.text)
+    begin = opening.end() if opening else 0
+    end = _CLOSING_MARKS.search(sentence.text, begin).start()
+    if end - begin < 3:
         return sentence
-    return Sentence(sentence.text[start - sentence.start:end - sentence.start], start, end)
+    return Sentence(sentence.text[begin:end], sentence.start + begin, sentence.start + end)
 
 
 def _checkable(text: str, listed: bool = False) -> bool:
