@@ -42,7 +42,7 @@ def suggest(spec: ClaimSpec, verdict: str, evidence: list[dict[str, Any]]) -> st
     contra = [s for e in evidence if e["stance"] == "contradicts" for s in e["rationale"]]
     if spec.kind in ("safety", "efficacy") and spec.intervention is None:
         return "Support this claim with a citation to a study that shows it, or leave it out."
-    treatment = words.interventions[spec.intervention].patient or spec.intervention if spec.intervention else ""
+    treatment = (words.interventions[spec.intervention].patient or spec.intervention) if spec.intervention else ""
     if spec.kind == "safety":
         events = adverse_events(contra)[:4]
         listed = f", such as {_series(events)}" if events else ""
