@@ -9,6 +9,7 @@ only (no torch); `models/stance/MODEL_CARD.md` says what it was trained on and h
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -29,6 +30,7 @@ class StanceModel:
     def __init__(self, model: bytes, tokenizer):
         self.session = session(model)
         self.tokenizer = tokenizer
+        self.version = hashlib.blake2b(model, digest_size=8).hexdigest()  # keys the scores kept in the database
 
     @classmethod
     def load(cls, model_file: Path = MODEL_FILE, tokenizer_file: Path = TOKENIZER_FILE) -> StanceModel:
