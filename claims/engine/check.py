@@ -96,22 +96,19 @@ def check_general(db: Database, text: str, spec: ClaimSpec) -> Check:
     stance of the article it read."""
     pool, docs = general_candidates(db, text)
     n, frequencies = general.document_frequencies(db, text)
+    features = general.features(text, docs, general.idf_of(n, frequencies))
+    reading = confident_reading(db, text, [pair.best_sentence for pair, _, _ in features])
     lexical = _general_model()
-    pairs, results = [], []
-    for pair, relevance, stance_features in general.features(text, docs, general.idf_of(n, frequencies)):
-        pairs.append(pair)
-        results.append(lexical.decide(*lexical.probs(relevance, stance_features), pair.rationale))
-    reading = confident_reading(db, text, [p.best_sentence for p in pairs])
     judged = []
-    for i, (article, pair, (stance, score, indices)) in enumerate(zip(pool, pairs, results, strict=True)):
+    for i, (article, (pair, relevance, stance_features)) in enumerate(zip(pool, features, strict=True)):
         if reading and reading.candidate == i:
-            judged.append((article, Judgement(reading.stance, [reading.sentence], round(reading.confidence, 2),
-                                              MODEL_METHOD.format(reading.confidence))))
-        elif stance != NEUTRAL:
-            judged.append((article, Judgement(stance, [pair.sentences[j] for j in indices], round(score, 2),
-                                              GENERAL_METHOD)))
+            judgement = Judgement(reading.stance, [reading.sentence], round(reading.confidence, 2),
+                                  MODEL_METHOD.format(reading.confidence))
         else:
-            judged.append((article, Judgement(method=GENERAL_METHOD)))
+            stance, score, indices = lexical.decide(*lexical.probs(relevance, stance_features), pair.rationale)
+            judgement = (Judgement(stance, [pair.sentences[j] for j in indices], round(score, 2), GENERAL_METHOD)
+                         if stance != NEUTRAL else Judgement(method=GENERAL_METHOD))
+        judged.append((article, judgement))
     evidence = _evidence(db, judged, {}, {})
     verdict, explanation = roll_up(_counted(evidence), spec.absolute, strongest=WEAKLY_SUPPORTED)
     if any(e["stance"] != NEUTRAL for e in evidence):
