@@ -80,3 +80,16 @@ def _best_sentences(db, claim):
 
     _, docs = general_candidates(db, claim)
     return [p.best_sentence for p, _, _ in general.features(claim, docs)]
+
+
+def test_a_claim_checked_again_reads_its_scores_from_the_database_without_loading_the_graph(
+        synthetic_linked_db, tmp_path):
+    from claims.engine.stance_model import default_model
+
+    db = open_db(copy_db(synthetic_linked_db, tmp_path / "linked.db"))
+    claim = "Placebo infusions reduced migraine pain intensity in adults."
+    first = check_text(db, claim, [])
+    default_model.cache_clear()  # as in a new process
+    again = check_text(db, claim, [])
+    assert again.evidence == first.evidence
+    assert "session" not in vars(default_model())  # the graph was never made ready
