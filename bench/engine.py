@@ -62,8 +62,7 @@ def paraphrase_gold(folder: Path) -> Path:
     return write_jsonl(folder / "paraphrases.jsonl", rows)
 
 
-def evinf_gold(folder: Path, split: str = "validation") -> Path:
-    """Each finding of the split's articles as three claims (increases / decreases / no difference)."""
+def evinf_gold(folder: Path) -> Path:
     sys.path.insert(0, str(PROJECT))
     from db.vocabulary import VERDICTS
     from train.stance_data import EVALUATION_TEMPLATES, evidence_claim, evinf_findings
@@ -75,18 +74,18 @@ def evinf_gold(folder: Path, split: str = "validation") -> Path:
         p.stem[3:]: 96000001 + i for i, p in enumerate(files)
     }  # as ../shared/tools/benchxml.py numbers them
     rows = []
-    for finding in evinf_findings(split):
+    for finding in evinf_findings("validation"):
         for claimed in EVALUATION_TEMPLATES:
             stance = "supports" if claimed == finding["label"] else "contradicts"
             rows.append(
                 {
-                    "id": f"evinf-{split}-{len(rows)}",
+                    "id": f"evinf-{len(rows)}",
                     "claim": evidence_claim(finding, claimed),
                     "verdicts": list(VERDICTS),  # only stances are scored
                     "evidence": {str(local[finding["pmcid"]]): stance},
                 }
             )
-    return write_jsonl(folder / f"evinf-{split}-gold.jsonl", rows)
+    return write_jsonl(folder / "evinf-gold.jsonl", rows)
 
 
 def sources(folder: Path) -> dict[str, tuple[list[Path], Path]]:

@@ -306,17 +306,6 @@ TABLES: dict[str, dict[str, Any]] = {
         },
         "pk": "id",
     },
-    "stance_scores": {  # the learned stance model's reading of a sentence against a claim (db/scores.py)
-        "columns": {
-            "model": str,  # the model's version: a hash of its weights
-            "claim_key": str,  # a hash of the claim's text
-            "sentence_key": str,  # a hash of the sentence's text
-            "supports": float,
-            "contradicts": float,
-            "neutral": float,
-        },
-        "pk": ("model", "claim_key", "sentence_key"),
-    },
     "audits": {
         "columns": {
             "id": int,

@@ -421,13 +421,11 @@ def test_a_claim_about_something_the_checkers_do_not_know_abstains(linked):
         assert result.as_json()["evidence"] == [] and result.verdict == "insufficient_evidence"
 
 
-def test_claims_outside_the_checkers_domain_go_to_the_general_model_capped_below_supported(synthetic_linked_db,
-                                                                                          tmp_path):
+def test_claims_outside_the_checkers_domain_go_to_the_general_model_capped_below_supported(synthetic_linked_db):
     from claims.engine.check import GENERAL_METHOD
     from db import open_db
-    from tests.conftest import copy_db
 
-    db = open_db(copy_db(synthetic_linked_db, tmp_path / "linked.db"))  # checking keeps the model's scores
+    db = open_db(synthetic_linked_db)
     result = check_text(db, "Placebo infusions reduced migraine pain intensity in adults.", load_registry())
     assert result.spec.intervention is None and result.registry_id is None
     assert [(e["pmid"], e["stance"], e["method"]) for e in result.as_json()["evidence"]] == [

@@ -20,7 +20,6 @@ from claims.cite import short_citation
 from claims.engine import general
 from claims.engine.frame import ClaimSpec, understand
 from claims.engine.judge import Article, Judgement, judge, unknown
-from claims.engine.model_reading import confident_reading
 from claims.engine.retrieval import articles, candidates, general_candidates, not_covered
 from claims.engine.verdict import Counted, roll_up
 from claims.text import words
@@ -28,7 +27,6 @@ from db.claims import stance_reviews, verdict_override
 from db.vocabulary import INSUFFICIENT_EVIDENCE, NEUTRAL, OVERTURN_STANCE, WEAKLY_SUPPORTED
 
 GENERAL_METHOD = "general model: lexical relevance and stance (claims outside the checkers' domain)"
-MODEL_METHOD = "stance model: {:.0%} sure of this reading of the sentence that shares most of the claim's words"
 MATCH_THRESHOLD = 0.45  # word overlap with a registry claim needed to treat free text as that claim
 _STOP = set("a an the of in on for to and or with by is are was were be been it its this that as at from "
             "has have had can may will which who your you their they them our we us".split())
@@ -91,29 +89,18 @@ def check_spec(db: Database, text: str, spec: ClaimSpec, registry_id: str | None
 
 
 def check_general(db: Database, text: str, spec: ClaimSpec) -> Check:
-    """A claim outside the checkers' domain: the general lexical model (`general.py`) judges every
-    candidate, and the learned stance model's confident reading (`model_reading.py`) decides the
-    stance of the article it read."""
+    """A claim outside the checkers' domain, judged by the general model (`general.py`)."""
     pool, docs = general_candidates(db, text)
     n, frequencies = general.document_frequencies(db, text)
-    features = general.features(text, docs, general.idf_of(n, frequencies))
-    reading = confident_reading(db, text, [pair.best_sentence for pair, _, _ in features])
-    lexical = _general_model()
-    judged = []
-    for i, (article, (pair, relevance, stance_features)) in enumerate(zip(pool, features, strict=True)):
-        if reading and reading.candidate == i:
-            judgement = Judgement(reading.stance, [reading.sentence], round(reading.confidence, 2),
-                                  MODEL_METHOD.format(reading.confidence))
-        else:
-            stance, score, indices = lexical.decide(*lexical.probs(relevance, stance_features), pair.rationale)
-            judgement = (Judgement(stance, [pair.sentences[j] for j in indices], round(score, 2), GENERAL_METHOD)
-                         if stance != NEUTRAL else Judgement(method=GENERAL_METHOD))
-        judged.append((article, judgement))
+    results = _general_model().judge_all(text, docs, idf=general.idf_of(n, frequencies)) if docs else []
+    judged = [(article, Judgement(stance, [sentences[i] for i in indices], round(score, 2), GENERAL_METHOD)
+               if stance != NEUTRAL else Judgement(method=GENERAL_METHOD))
+              for article, (_, sentences, _), (stance, score, indices) in zip(pool, docs, results, strict=True)]
     evidence = _evidence(db, judged, {}, {})
     verdict, explanation = roll_up(_counted(evidence), spec.absolute, strongest=WEAKLY_SUPPORTED)
     if any(e["stance"] != NEUTRAL for e in evidence):
-        explanation += (" These stances come from general models, not a checker built for this kind of "
-                        "claim: a reviewer must confirm them.")
+        explanation += (" These stances come from the general lexical model, not a checker built for this "
+                        "kind of claim: a reviewer must confirm them.")
     elif verdict == INSUFFICIENT_EVIDENCE:
         explanation = not_covered(db, text, frequencies) or explanation
     return Check(text, spec, None, verdict, explanation, evidence, len(pool), verdict)

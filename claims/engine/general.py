@@ -200,11 +200,6 @@ class Pair:
         self.rationale = sorted(order[:n_rationale])
         self.wsum = wsum
 
-    @property
-    def best_sentence(self):
-        """The sentence that shares most of the claim's words (None: no sentences)."""
-        return self.sentences[self.order[0]] if self.order else None
-
 
 def relevance_features(p, bm25_score, rank, top_score=None, next_score=None):
     f = _F()

@@ -9,9 +9,8 @@ only (no torch); `models/stance/MODEL_CARD.md` says what it was trained on and h
 """
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
-from functools import cache, cached_property
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -27,29 +26,18 @@ MAX_LENGTH = 128  # tokens of claim and sentence together; the longer of the two
 
 
 class StanceModel:
-    """The graph and tokenizer are made ready on the first `score`: a check whose scores are all kept
-    in the database (`db/scores.py`) needs only the `version`."""
-
-    def __init__(self, model: bytes, tokenizer_file: Path = TOKENIZER_FILE):
-        self.model, self.tokenizer_file = model, tokenizer_file
-        self.version = hashlib.blake2b(model, digest_size=8).hexdigest()  # keys the scores kept in the database
+    def __init__(self, model: bytes, tokenizer):
+        self.session = session(model)
+        self.tokenizer = tokenizer
 
     @classmethod
     def load(cls, model_file: Path = MODEL_FILE, tokenizer_file: Path = TOKENIZER_FILE) -> StanceModel:
-        return cls(Path(model_file).read_bytes(), tokenizer_file)
+        return cls(Path(model_file).read_bytes(), tokenizer(tokenizer_file))
 
     @classmethod
     def from_bytes(cls, model: bytes, tokenizer_file: Path = TOKENIZER_FILE) -> StanceModel:
         """A model from serialized ONNX bytes (tests load altered weights this way)."""
-        return cls(model, tokenizer_file)
-
-    @cached_property
-    def session(self):
-        return session(self.model)
-
-    @cached_property
-    def tokenizer(self):
-        return tokenizer(self.tokenizer_file)
+        return cls(model, tokenizer(tokenizer_file))
 
     def score(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
         """Probabilities of LABELS for each (claim, sentence) pair, shape (len(pairs), 3).
