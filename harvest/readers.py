@@ -50,6 +50,9 @@ INBOX_BYTES = 16 * 2**20  # of chunks received ahead of the importer: slack for 
 # 0.6 MiB), the reader leaves its next chunk's records for the importer to prepare. 4 MiB and
 # 1 MiB left the importer the busier side on the benchmark's file; 512 KiB evened them.
 IMPORTER_PREPARES_BELOW = 2**19
+# ... but never a record larger than this (as record_bytes), which would have the importer hold
+# it, its rows and a batch at once while the reader parses the next (bench/hostile_import.py)
+LEFT_RECORD_BYTES = 2**20
 
 # (bytes of XML the item took, the item, the record's content hash or None); the item is a
 # record, or what `prepare` made of it, a Deletion or a SkippedRecord
@@ -199,7 +202,8 @@ def _read(path: str, pipe: Connection, prepare: Callable[[dict[str, Any], str], 
                         if prepare:
                             if not chunk:
                                 leave = waiting is not None and waiting.value < IMPORTER_PREPARES_BELOW
-                            item = data if leave else prepare(item, digest)
+                            item = (data if leave and len(data) < LEFT_RECORD_BYTES
+                                    else prepare(item, digest))
                     chunk.append((spent, item, digest))
                     chunk_bytes += spent
                     if len(chunk) >= CHUNK_ITEMS or chunk_bytes >= CHUNK_BYTES:
@@ -221,19 +225,20 @@ def _read(path: str, pipe: Connection, prepare: Callable[[dict[str, Any], str], 
         os._exit(1)  # the importer is gone: nobody to tell
 
 
-_MARSHAL, _PICKLE = b"m", b"p"
+_PICKLED = b"\x80"  # how pickle's protocols 2 and up begin; a marshal never does
 
 
 def _encoded(message: tuple) -> bytes:
+    """The message as marshal when it holds only plain values, else as pickle; sent as made,
+    without a copy with a marker in front (a chunk of huge records is tens of MB)."""
     try:  # marshal refuses what is not a plain value, a tuple subclass (a NamedTuple) included
-        return _MARSHAL + marshal.dumps(message, marshal.version)
+        return marshal.dumps(message, marshal.version)
     except ValueError:
-        return _PICKLE + pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        return pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _decoded(data: bytes) -> tuple:
-    body = memoryview(data)[1:]
-    return marshal.loads(body) if data[:1] == _MARSHAL else pickle.loads(body)
+    return pickle.loads(data) if data[:1] == _PICKLED else marshal.loads(data)
 
 
 def _position(raw: Any) -> int:
