@@ -61,8 +61,8 @@ def import_file(db: Database, path: str | Path, batch_size: int = DEFAULT_BATCH_
     batch: list[Prepared] = []
     batch_bytes = 0  # of XML read for the records in `batch`
 
-    def rows(record: dict[str, Any], digest: str) -> Prepared:  # run in the reader process
-        return prepare(record, now, digest)
+    def rows(record: dict[str, Any], digest: str) -> tuple:  # run in the reader process
+        return tuple(prepare(record, now, digest))  # a plain tuple travels as marshal (readers.py)
 
     def flush() -> None:
         nonlocal batch_bytes
@@ -84,7 +84,7 @@ def import_file(db: Database, path: str | Path, batch_size: int = DEFAULT_BATCH_
                 if isinstance(item, SkippedRecord):
                     result.refused.append(item.reason)
                     continue
-                batch.append(item)
+                batch.append(Prepared._make(item))
                 if len(batch) >= batch_size or batch_bytes >= MAX_BATCH_BYTES:
                     flush()
             flush()

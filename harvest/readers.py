@@ -8,7 +8,17 @@ gives: a malformed file stops the sequence where it broke.
 
 The reader sends its items in chunks over a pipe, which a thread of the importer empties as
 they come (at most INBOX_BYTES wait), so the reader parses on while a batch is written. If the
-importer dies, the reader's next send fails and it exits.
+importer dies, the reader's next send fails and it exits. A chunk of plain values (records,
+rows: dicts, lists, tuples, strings, numbers) goes as marshal, which takes half of pickle's
+time to write; one that holds anything else (a Deletion, a SkippedRecord) goes as pickle.
+
+With a `prepare` function, each chunk's records are prepared where there is time for it: in
+the reader while the importer has a batch's worth of chunks waiting (it is the busier side),
+else in the importer, to which the reader then sends each record as the bytes it hashed
+(`db.articles.record_bytes`, made anyway) and which prepares it as it takes it. The importer's
+share costs it more than it saves the reader (reading the record back), so it takes only what
+it has time for: while it has chunks waiting, the reader prepares. The result is the same
+either way.
 
 One reader, not more: a second would have to parse the whole file too (only the parser sees
 where records end), which costs CPU time that two cores do not have to spare, and each reader
@@ -18,6 +28,7 @@ and the importer measured 352 MB together, one reader and the importer 249 MB (l
 
 from __future__ import annotations
 
+import marshal
 import multiprocessing
 import os
 import pickle
@@ -29,12 +40,19 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from db.articles import content_hash
+from db.articles import hash_of, record_bytes
 from harvest.pubmed_xml import PubmedXMLError, iter_pubmed
 
 CHUNK_ITEMS = 200  # items per message
 CHUNK_BYTES = 2**20  # ... or fewer, once they took this much XML
 INBOX_BYTES = 16 * 2**20  # of chunks received ahead of the importer: slack for a busy machine
+# With fewer bytes than this waiting in the importer's inbox (a chunk of prepared rows is about
+# 0.6 MiB), the reader leaves its next chunk's records for the importer to prepare. 4 MiB and
+# 1 MiB left the importer the busier side on the benchmark's file; 512 KiB evened them.
+IMPORTER_PREPARES_BELOW = 2**19
+# ... but never a record larger than this (as record_bytes), which would have the importer hold
+# it, its rows and a batch at once while the reader parses the next (bench/hostile_import.py)
+LEFT_RECORD_BYTES = 2**20
 
 # (bytes of XML the item took, the item, the record's content hash or None); the item is a
 # record, or what `prepare` made of it, a Deletion or a SkippedRecord
@@ -53,19 +71,20 @@ def read_in_process(path: str | Path, on_bytes: Callable[[int], Any] | None = No
 
     Raises PubmedXMLError where the file breaks and OSError when it cannot be read, after
     every item before the break. `on_bytes` is told how many bytes of the file were read.
-    `prepare(record, content hash)`, when given, runs in the reader process and its result
-    comes instead of the record. The reader process is stopped when the block ends, however
-    it ends.
+    `prepare(record, content hash)`, when given, runs in the reader process or in this one
+    (see above) and its result comes instead of the record. The reader process is stopped when
+    the block ends, however it ends.
     """
     context = multiprocessing.get_context("fork")  # the reader needs only what is loaded here
     receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_read, args=(str(path), sender, prepare), daemon=True,
+    waiting = context.RawValue("q", 0)  # bytes in the inbox, which the reader reads
+    process = context.Process(target=_read, args=(str(path), sender, prepare, waiting), daemon=True,
                               name="pubmed-reader")
     process.start()
     sender.close()
-    inbox = _Inbox(receiver)  # its thread starts after the fork
+    inbox = _Inbox(receiver, waiting)  # its thread starts after the fork
     try:
-        yield _items(inbox, on_bytes)
+        yield _items(inbox, on_bytes, prepare)
     finally:
         if process.is_alive():
             process.kill()
@@ -81,10 +100,11 @@ class _Inbox:
     records cannot pile up in memory.
     """
 
-    def __init__(self, pipe: Connection):
+    def __init__(self, pipe: Connection, shown: Any = None):
         self._pipe = pipe
         self._waiting: deque[bytes | None] = deque()
         self._bytes = 0
+        self._shown = shown  # a shared value the reader reads: how many bytes wait here
         self._changed = threading.Condition()
         self._thread = threading.Thread(target=self._receive, daemon=True)
         self._thread.start()
@@ -100,6 +120,7 @@ class _Inbox:
                     self._changed.wait()
                 self._waiting.append(data)
                 self._bytes += len(data or b"")
+                self._show()
                 self._changed.notify_all()
             if data is None:
                 return
@@ -110,13 +131,18 @@ class _Inbox:
                 self._changed.wait()
             data = self._waiting.popleft()
             self._bytes -= len(data or b"")
+            self._show()
             self._changed.notify_all()
         if data is None:
             raise ReaderFailed("the reader process stopped before the end of the file")
-        message = pickle.loads(data)
+        message = _decoded(data)
         if message[0] == "crash":
             raise ReaderFailed(message[1])
         return message
+
+    def _show(self) -> None:
+        if self._shown is not None:
+            self._shown.value = self._bytes
 
     def close(self) -> None:
         """Once the reader process is gone: its pipe ends, and so does the thread."""
@@ -128,7 +154,8 @@ class _Inbox:
         self._pipe.close()
 
 
-def _items(inbox: _Inbox, on_bytes: Callable[[int], Any] | None) -> Iterator[Read]:
+def _items(inbox: _Inbox, on_bytes: Callable[[int], Any] | None,
+           prepare: Callable[[dict[str, Any], str], Any] | None) -> Iterator[Read]:
     reported = 0
     while True:
         message = inbox.get()
@@ -142,17 +169,23 @@ def _items(inbox: _Inbox, on_bytes: Callable[[int], Any] | None) -> Iterator[Rea
         if on_bytes and position > reported:
             on_bytes(position - reported)
             reported = position
-        yield from items
+        for spent, item, digest in items:
+            if type(item) is bytes:  # a record left for this process to prepare
+                item = prepare(marshal.loads(item), digest)
+            yield spent, item, digest
 
 
-def _read(path: str, pipe: Connection, prepare: Callable[[dict[str, Any], str], Any] | None) -> None:
+def _read(path: str, pipe: Connection, prepare: Callable[[dict[str, Any], str], Any] | None,
+          waiting: Any = None) -> None:
     """The reader process: send ("items", file position, [Read, ...]) chunks, then ("end",),
-    ("error", message), ("oserror", (errno, strerror)) or ("crash", description)."""
+    ("error", message), ("oserror", (errno, strerror)) or ("crash", description). A chunk's
+    record may come as the bytes of `record_bytes`, for the importer to prepare."""
     chunk: list[Read] = []
     spent = chunk_bytes = 0
+    leave = False  # this chunk's records to the importer to prepare
 
     def send(*message: Any) -> None:
-        pipe.send_bytes(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+        pipe.send_bytes(_encoded(message))
 
     def note(size: int) -> None:
         nonlocal spent
@@ -164,9 +197,13 @@ def _read(path: str, pipe: Connection, prepare: Callable[[dict[str, Any], str], 
                 for item in iter_pubmed(raw, on_record_bytes=note):
                     digest = None
                     if isinstance(item, dict):
-                        digest = content_hash(item)
+                        data = record_bytes(item)
+                        digest = hash_of(data)
                         if prepare:
-                            item = prepare(item, digest)
+                            if not chunk:
+                                leave = waiting is not None and waiting.value < IMPORTER_PREPARES_BELOW
+                            item = (data if leave and len(data) < LEFT_RECORD_BYTES
+                                    else prepare(item, digest))
                     chunk.append((spent, item, digest))
                     chunk_bytes += spent
                     if len(chunk) >= CHUNK_ITEMS or chunk_bytes >= CHUNK_BYTES:
@@ -186,6 +223,22 @@ def _read(path: str, pipe: Connection, prepare: Callable[[dict[str, Any], str], 
             send("crash", f"the reader failed: {exc!r}")
     except (BrokenPipeError, ConnectionResetError):
         os._exit(1)  # the importer is gone: nobody to tell
+
+
+_PICKLED = b"\x80"  # how pickle's protocols 2 and up begin; a marshal never does
+
+
+def _encoded(message: tuple) -> bytes:
+    """The message as marshal when it holds only plain values, else as pickle; sent as made,
+    without a copy with a marker in front (a chunk of huge records is tens of MB)."""
+    try:  # marshal refuses what is not a plain value, a tuple subclass (a NamedTuple) included
+        return marshal.dumps(message, marshal.version)
+    except ValueError:
+        return pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _decoded(data: bytes) -> tuple:
+    return pickle.loads(data) if data[:1] == _PICKLED else marshal.loads(data)
 
 
 def _position(raw: Any) -> int:

@@ -265,7 +265,7 @@ def test_json_arrays_are_written_exactly_as_json_dumps_writes_them():
 
 
 def test_an_import_leaves_the_connections_pragmas_as_it_found_them(db):
-    pragmas = ("synchronous", "cache_size", "wal_autocheckpoint")
+    pragmas = ("synchronous", "cache_size", "wal_autocheckpoint", "foreign_keys")
     before = [db.execute(f"PRAGMA {p}").fetchone()[0] for p in pragmas]
     import_file(db, SYNTHETIC)
     assert [db.execute(f"PRAGMA {p}").fetchone()[0] for p in pragmas] == before
@@ -276,3 +276,26 @@ def test_none_is_stored_as_null(db):
     db.execute("CREATE TABLE nulls (value)")
     db.execute("INSERT INTO nulls VALUES (?)", [None])
     assert db.execute("SELECT value IS NULL, typeof(value) FROM nulls").fetchone() == (1, "null")
+
+
+def test_every_table_that_refers_to_an_article_goes_with_it():
+    """An import writes without foreign-key checks (db/transactions.py `bulk_writes`): a deletion
+    keeps them only because it clears every table whose rows name an article."""
+    from db.schema import ARTICLE_CHILDREN, ARTICLE_PROVENANCE
+    from db.tables import TABLES
+
+    referring = {name for name, spec in TABLES.items()
+                 if any(other == "articles" for _, other, _ in spec.get("foreign_keys", []))}
+    assert referring == set(ARTICLE_CHILDREN) | set(ARTICLE_PROVENANCE)
+
+
+def test_imports_new_newer_and_deleted_records_keep_every_foreign_key(db, tmp_path):
+    import_file(db, SYNTHETIC)
+    newer = tmp_path / "newer.xml"
+    newer.write_text(SYNTHETIC.read_text().replace("<Year>2024</Year><Month>03</Month><Day>05</Day>",
+                                                   "<Year>2025</Year><Month>01</Month><Day>09</Day>"))
+    assert import_file(db, newer).counts.updated == 1
+    assert import_file(db, FIXTURES / "delete_citation.xml").counts.deleted == 1
+    assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    assert db.execute("SELECT COUNT(*) FROM article_authors").fetchone()[0] > 0

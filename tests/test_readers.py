@@ -10,6 +10,7 @@ import os
 import pytest
 
 from db.articles import content_hash
+from harvest import readers
 from harvest.pubmed_xml import PubmedXMLError, iter_pubmed
 from harvest.readers import read_in_process
 from tests.conftest import FIXTURES
@@ -64,14 +65,22 @@ def test_progress_reaches_the_size_of_the_file(mixed_file):
     assert sum(read) == mixed_file.stat().st_size
 
 
-def test_with_prepare_each_record_comes_as_what_prepare_made_of_it_in_the_reader(mixed_file):
+@pytest.mark.parametrize("importer_prepares_below, where", [(0, "reader"), (2**62, "importer")])
+def test_with_prepare_each_record_comes_as_what_prepare_made_of_it(mixed_file, monkeypatch,
+                                                                   importer_prepares_below, where):
+    """In the reader while the importer has work waiting, in the importer while it has not: the
+    same result either way, from the record as parsed."""
+    monkeypatch.setattr(readers, "IMPORTER_PREPARES_BELOW", importer_prepares_below)
+
     def made(record, digest):
-        return record["pmid"], digest, os.getpid()
+        return record["pmid"], digest, os.getpid(), record
 
     expected = list(iter_pubmed(mixed_file))
     with read_in_process(mixed_file, prepare=made) as items:
         got = [item for _, item, _ in items]
-    reader = {item[2] for item in got if isinstance(item, tuple)}
-    assert len(reader) == 1 and os.getpid() not in reader
+    ran = {item[2] for item in got if isinstance(item, tuple)}
+    assert len(ran) == 1 and (os.getpid() in ran) == (where == "importer")
     assert [item[:2] if isinstance(item, tuple) else item for item in got] == [
         (item["pmid"], content_hash(item)) if isinstance(item, dict) else item for item in expected]
+    assert [item[3] for item in got if isinstance(item, tuple)] == [
+        item for item in expected if isinstance(item, dict)]
