@@ -100,11 +100,10 @@ class _Inbox:
     records cannot pile up in memory.
     """
 
-    def __init__(self, pipe: Connection, shown: Any = None):
+    def __init__(self, pipe: Connection, size: Any):
         self._pipe = pipe
         self._waiting: deque[bytes | None] = deque()
-        self._bytes = 0
-        self._shown = shown  # a shared value the reader reads: how many bytes wait here
+        self._size = size  # bytes waiting here: a value shared with the reader, which reads it
         self._changed = threading.Condition()
         self._thread = threading.Thread(target=self._receive, daemon=True)
         self._thread.start()
@@ -116,11 +115,10 @@ class _Inbox:
             except (EOFError, OSError):
                 data = None
             with self._changed:
-                while self._waiting and self._bytes >= INBOX_BYTES:
+                while self._waiting and self._size.value >= INBOX_BYTES:
                     self._changed.wait()
                 self._waiting.append(data)
-                self._bytes += len(data or b"")
-                self._show()
+                self._size.value += len(data or b"")
                 self._changed.notify_all()
             if data is None:
                 return
@@ -130,8 +128,7 @@ class _Inbox:
             while not self._waiting:
                 self._changed.wait()
             data = self._waiting.popleft()
-            self._bytes -= len(data or b"")
-            self._show()
+            self._size.value -= len(data or b"")
             self._changed.notify_all()
         if data is None:
             raise ReaderFailed("the reader process stopped before the end of the file")
@@ -140,15 +137,11 @@ class _Inbox:
             raise ReaderFailed(message[1])
         return message
 
-    def _show(self) -> None:
-        if self._shown is not None:
-            self._shown.value = self._bytes
-
     def close(self) -> None:
         """Once the reader process is gone: its pipe ends, and so does the thread."""
         with self._changed:
             self._waiting.clear()
-            self._bytes = 0
+            self._size.value = 0
             self._changed.notify_all()
         self._thread.join()
         self._pipe.close()
@@ -176,7 +169,7 @@ def _items(inbox: _Inbox, on_bytes: Callable[[int], Any] | None,
 
 
 def _read(path: str, pipe: Connection, prepare: Callable[[dict[str, Any], str], Any] | None,
-          waiting: Any = None) -> None:
+          waiting: Any) -> None:
     """The reader process: send ("items", file position, [Read, ...]) chunks, then ("end",),
     ("error", message), ("oserror", (errno, strerror)) or ("crash", description). A chunk's
     record may come as the bytes of `record_bytes`, for the importer to prepare."""
@@ -201,7 +194,7 @@ def _read(path: str, pipe: Connection, prepare: Callable[[dict[str, Any], str], 
                         digest = hash_of(data)
                         if prepare:
                             if not chunk:
-                                leave = waiting is not None and waiting.value < IMPORTER_PREPARES_BELOW
+                                leave = waiting.value < IMPORTER_PREPARES_BELOW
                             item = (data if leave and len(data) < LEFT_RECORD_BYTES
                                     else prepare(item, digest))
                     chunk.append((spent, item, digest))
