@@ -70,7 +70,7 @@ def scifact_pairs(rng: random.Random, root: Path = BENCHMARKS) -> list[Pair]:
 CHECKCOVID_LABELS = {"SUPPORT": SUPPORTS, "REFUTE": CONTRADICTS, "NOTENOUGHINFO": NEUTRAL}
 
 
-def _checkcovid_corpus(root: Path) -> dict[str, list[str]]:
+def checkcovid_corpus(root: Path) -> dict[str, list[str]]:
     """Each abstract's sentences, by `cord_id`, without the "Abstract" heading some start with."""
     return {doc["cord_id"]: [re.sub(r"^Abstract\s+", "", s.strip()) for s in doc["abstract"]]
             for doc in _jsonl(root / "check-covid" / "corpus.jsonl")}
@@ -78,7 +78,7 @@ def _checkcovid_corpus(root: Path) -> dict[str, list[str]]:
 
 def checkcovid_pairs(split: str, root: Path = BENCHMARKS) -> list[Pair]:
     """Each claim with each sentence of its evidence set, labelled as the claim is."""
-    corpus = _checkcovid_corpus(root)
+    corpus = checkcovid_corpus(root)
     pairs: list[Pair] = []
     for claim in _jsonl(root / "check-covid" / f"{split}.jsonl"):
         abstract = corpus.get(claim["cord_id"], [])
@@ -91,7 +91,7 @@ def checkcovid_pairs(split: str, root: Path = BENCHMARKS) -> list[Pair]:
 
 def checkcovid_neutral_pairs(rng: random.Random, root: Path = BENCHMARKS) -> list[Pair]:
     """Training claims with a sentence of their abstract outside the evidence set."""
-    corpus = _checkcovid_corpus(root)
+    corpus = checkcovid_corpus(root)
     pairs: list[Pair] = []
     for claim in _jsonl(root / "check-covid" / "train.jsonl"):
         abstract = corpus.get(claim["cord_id"], [])
