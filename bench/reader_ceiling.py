@@ -24,12 +24,14 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.scifact import f1  # noqa: E402
 from claims.engine.stance_model import LABELS, MODEL_FILE, StanceModel  # noqa: E402
 from db.vocabulary import CONTRADICTS, NEUTRAL, SUPPORTS  # noqa: E402
 from train.stance_data import (  # noqa: E402
@@ -44,7 +46,13 @@ from train.stance_data import (  # noqa: E402
 )
 
 THRESHOLDS = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9)
-Case = tuple[str, str, list[str], list[str]]  # claim, gold stance, abstract sentences, evidence sentences
+
+
+class Case(NamedTuple):
+    claim: str
+    stance: str  # the gold stance of the claim's article
+    abstract: list[str]  # its sentences
+    evidence: list[int]  # which of them the annotators marked as the evidence
 
 
 def checkcovid_cases() -> list[Case]:
@@ -53,16 +61,15 @@ def checkcovid_cases() -> list[Case]:
     for line in open(BENCHMARKS / "check-covid" / "dev.jsonl"):
         claim = json.loads(line)
         abstract = corpus.get(claim["cord_id"], [])
-        evidence = [abstract[e["sent_index"]] for e in claim["evidence_set"]
-                    if e["sent_index"] < len(abstract)]
+        evidence = [e["sent_index"] for e in claim["evidence_set"] if e["sent_index"] < len(abstract)]
         if abstract:
-            cases.append((claim["claim"].strip(), CHECKCOVID_LABELS[claim["label"]], abstract, evidence))
+            cases.append(Case(claim["claim"].strip(), CHECKCOVID_LABELS[claim["label"]], abstract, evidence))
     return cases
 
 
 def evinf_cases() -> list[Case]:
-    return [(evidence_claim(finding, claimed), SUPPORTS if claimed == finding["label"] else CONTRADICTS,
-             finding["abstract"], [finding["sentence"]])
+    return [Case(evidence_claim(finding, claimed), SUPPORTS if claimed == finding["label"] else CONTRADICTS,
+                 finding["abstract"], [finding["abstract"].index(finding["sentence"])])
             for finding in evinf_findings("validation")
             for claimed in (INCREASED, DECREASED, NO_DIFFERENCE)]
 
@@ -78,23 +85,22 @@ def article_stance(probabilities: np.ndarray, threshold: float) -> str:
 
 
 def score(gold: list[str], predicted: list[str]) -> dict:
-    tp = sum(p == g != NEUTRAL for g, p in zip(gold, predicted, strict=True))
-    fp = sum(p != NEUTRAL and p != g for g, p in zip(gold, predicted, strict=True))
-    fn = sum(g != NEUTRAL and p != g for g, p in zip(gold, predicted, strict=True))
-    precision, recall = tp / max(1, tp + fp), tp / max(1, tp + fn)
-    return {"precision": precision, "recall": recall,
-            "f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0}
+    pairs = list(zip(gold, predicted, strict=True))
+    tp = sum(p == g != NEUTRAL for g, p in pairs)
+    fp = sum(p != NEUTRAL and p != g for g, p in pairs)
+    fn = sum(g != NEUTRAL and p != g for g, p in pairs)
+    return dict(zip(("precision", "recall", "f1"), f1(tp, fp, fn), strict=True))
 
 
 def ceiling(model: StanceModel, cases: list[Case]) -> dict[str, list[dict]]:
     """Scores per threshold, reading the whole abstract and reading only the evidence sentences."""
-    gold = [stance for _, stance, _, _ in cases]
-    result = {}
-    for reading, column in (("whole abstract", 2), ("evidence sentences", 3)):
-        scored = [model.score([(case[0], sentence) for sentence in case[column]]) for case in cases]
-        result[reading] = [dict(score(gold, [article_stance(p, t) for p in scored]), threshold=t)
-                           for t in THRESHOLDS]
-    return result
+    gold = [case.stance for case in cases]
+    scored = [model.score([(case.claim, sentence) for sentence in case.abstract]) for case in cases]
+    readings = {"whole abstract": scored,
+                "evidence sentences": [p[case.evidence] for p, case in zip(scored, cases, strict=True)]}
+    return {reading: [dict(score(gold, [article_stance(p, t) for p in probabilities]), threshold=t)
+                      for t in THRESHOLDS]
+            for reading, probabilities in readings.items()}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -109,7 +115,7 @@ def main(argv: list[str] | None = None) -> None:
     print("|---|---|" + "---|" * (len(THRESHOLDS) + 1))
     sets = {"Check-COVID dev": checkcovid_cases(), "Evidence Inference validation": evinf_cases()}
     for name, cases in sets.items():
-        gold = [stance for _, stance, _, _ in cases]
+        gold = [case.stance for case in cases]
         for stance in (SUPPORTS, CONTRADICTS):  # the trivial readers, for scale
             trivial = score(gold, [stance] * len(gold))
             print(f"| {name} | always {stance} |" + " |" * len(THRESHOLDS) +
